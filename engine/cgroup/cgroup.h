@@ -1,0 +1,95 @@
+// Control groups, v1 (legacy), hybrid (v1 controllers plus a cgroup2 mount at /sys/fs/cgroup/unified) and v2
+// (unified), detected at run time. All paths hang off a Layout so tests can point it at a fake cgroupfs tree.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/fd.h"
+#include "core/result.h"
+
+namespace berth::cgroup {
+
+enum class Mode { v1, hybrid, v2 };
+const char* mode_name(Mode mode);  // "v1", "hybrid", "v2"
+
+struct Layout {
+  Mode mode = Mode::v2;
+  std::string root = "/sys/fs/cgroup";
+  // v1 and hybrid: controller name -> mount point ("memory" -> "/sys/fs/cgroup/memory"; co-mounted controllers
+  // such as "cpu,cpuacct" appear under each name). Includes "name=systemd" when mounted.
+  std::map<std::string, std::string> v1_mounts;
+  // v2: the root itself; hybrid: the cgroup2 mount (usually /sys/fs/cgroup/unified); v1: empty.
+  std::string unified_mount;
+  // Controllers berth can use for limits: v2 from cgroup.controllers, v1 from the mounted hierarchies.
+  std::vector<std::string> controllers;
+};
+
+// Pure: the layout described by a /proc/self/mountinfo text.
+Result<Layout> parse_layout(const std::string& mountinfo);
+// The layout of this host.
+Result<Layout> detect();
+
+// What a container may use. Unset means "no limit".
+struct Limits {
+  std::optional<int64_t> memory_bytes;       // --memory
+  std::optional<int64_t> memory_swap_bytes;  // --memory-swap (memory+swap, as Docker; -1 unlimited)
+  std::optional<int64_t> cpu_quota_us;       // --cpus as quota over cpu_period_us
+  uint64_t cpu_period_us = 100000;
+  std::optional<uint64_t> cpu_shares;        // --cpu-shares (v1 shares; converted to v2 weight)
+  std::optional<int64_t> pids_max;           // --pids-limit
+  std::optional<std::string> cpuset_cpus;    // --cpuset-cpus
+};
+
+struct Stats {
+  uint64_t memory_usage_bytes = 0;
+  uint64_t memory_limit_bytes = 0;
+  uint64_t pids_current = 0;
+  uint64_t cpu_usage_ns = 0;
+};
+
+// One container's cgroup: the same relative path (for instance "berth/<container-id>") in every hierarchy we use.
+// Removed by remove(), never implicitly: its lifetime is the container's, which outlives the process that made it.
+class Cgroup {
+ public:
+  // Creates the directories (and on v2 enables the controllers we need in the parents' subtree_control).
+  static Result<Cgroup> create(const Layout& layout, const std::string& relative_path);
+  // An existing cgroup (for exec, stop, inspect, cleanup after a crash). Does not check existence.
+  static Cgroup open(const Layout& layout, const std::string& relative_path);
+
+  const std::string& relative_path() const { return relative_path_; }
+  Mode mode() const { return layout_.mode; }
+
+  Result<void> apply(const Limits& limits);
+  // Moves a process (all its threads) in.
+  Result<void> attach(pid_t pid);
+  // v2 only: an O_PATH|O_DIRECTORY fd of the cgroup, for clone3(CLONE_INTO_CGROUP).
+  Result<UniqueFd> open_directory() const;
+  // Every process in the cgroup (v1: from the memory or pids hierarchy, whichever exists).
+  Result<std::vector<pid_t>> processes() const;
+  // Sends `signal` to every process in it.
+  Result<void> signal_all(int signal) const;
+  // The kernel's OOM killer has killed a process in this cgroup (v1 memory.oom_control oom_kill, v2 memory.events
+  // oom_kill).
+  Result<bool> oom_killed() const;
+  Result<Stats> stats() const;
+  bool exists() const;
+  // Kills what is left (SIGKILL, waiting briefly for the cgroup to empty) and removes the directories from every
+  // hierarchy. Missing directories are fine, so this also cleans up after a crash.
+  Result<void> remove();
+
+  // The directory of this cgroup in one hierarchy ("memory", "pids", ... or "" for the unified one).
+  std::string directory(const std::string& controller) const;
+
+ private:
+  Cgroup(Layout layout, std::string relative_path) : layout_(std::move(layout)), relative_path_(std::move(relative_path)) {}
+  Layout layout_;
+  std::string relative_path_;
+};
+
+}  // namespace berth::cgroup
