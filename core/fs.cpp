@@ -98,12 +98,15 @@ Result<std::string> read_file_at(int dir_fd, const std::string& path) {
   return read_all(fd.get(), path);
 }
 
-Result<void> write_file_atomic(const std::string& path, std::string_view content, mode_t mode) {
-  std::string temp = fmt::format("{}.tmp-{}", path, ::getpid());
+Result<void> write_file_atomic(const std::string& path, std::string_view content, mode_t mode,
+                               Durability durability) {
+  const bool sync = durability == Durability::power_loss;
+  static thread_local unsigned counter = 0;
+  std::string temp = fmt::format("{}.tmp-{}-{}-{}", path, ::getpid(), ::gettid(), counter++);
   UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
   if (!fd) return sys_error(fmt::format("create {}", temp));
   auto written = write_all(fd.get(), content, temp);
-  if (written && ::fsync(fd.get()) != 0) written = sys_error(fmt::format("fsync {}", temp));
+  if (written && sync && ::fsync(fd.get()) != 0) written = sys_error(fmt::format("fsync {}", temp));
   if (!written) {
     ::unlink(temp.c_str());
     return written;
@@ -114,8 +117,10 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
     ::unlink(temp.c_str());
     return error;
   }
-  UniqueFd dir(::open(parent_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir) ::fsync(dir.get());
+  if (sync) {
+    UniqueFd dir(::open(parent_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir) ::fsync(dir.get());
+  }
   return {};
 }
 

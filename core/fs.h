@@ -18,8 +18,12 @@ Result<std::string> read_file(const std::string& path);
 Result<std::string> read_file_at(int dir_fd, const std::string& path);
 
 // Writes `content` to `path` so that a reader sees either the old or the new file, never a mix: temp file in the
-// same directory, fsync, rename, fsync of the directory.
-Result<void> write_file_atomic(const std::string& path, std::string_view content, mode_t mode = 0644);
+// same directory, fsync, rename, fsync of the directory. `Durability::process_crash` skips the fsyncs: the
+// rename still guarantees old-or-new if our process is killed, which is all that hot-path records of short-lived
+// objects (a `run --rm` container) need; power loss may then lose the latest write.
+enum class Durability { power_loss, process_crash };
+Result<void> write_file_atomic(const std::string& path, std::string_view content, mode_t mode = 0644,
+                               Durability durability = Durability::power_loss);
 
 // Plain write (truncate) for kernel interfaces such as cgroupfs and /proc files.
 Result<void> write_file(const std::string& path, std::string_view content);
