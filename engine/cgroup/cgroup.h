@@ -30,25 +30,49 @@ struct Layout {
   std::vector<std::string> controllers;
 };
 
-// Pure: the layout described by a /proc/self/mountinfo text.
+// Pure: the layout described by a /proc/self/mountinfo text. On v2 `controllers` stays empty (it lives in
+// cgroup.controllers, which detect() reads); on v1/hybrid it lists the mounted v1 controllers.
 Result<Layout> parse_layout(const std::string& mountinfo);
 // The layout of this host.
 Result<Layout> detect();
+// Pure: the words of a cgroup.controllers / cgroup.subtree_control text ("cpu memory pids\n").
+std::vector<std::string> parse_controller_list(const std::string& text);
+
+// Pure: what `berth info` shows about cgroups (as Docker's "Cgroup Driver" / "Cgroup Version").
+struct HostSummary {
+  std::string mode;                      // "v1", "hybrid", "v2"
+  int version = 2;                       // 1 for v1 and hybrid (limits go through v1 controllers), 2 for v2
+  std::string driver = "cgroupfs";       // berth writes cgroupfs directly, never through systemd
+  std::vector<std::string> controllers;  // sorted, as in Layout::controllers
+};
+HostSummary summarize(const Layout& layout);
 
 // What a container may use. Unset means "no limit".
 struct Limits {
   std::optional<int64_t> memory_bytes;       // --memory
-  std::optional<int64_t> memory_swap_bytes;  // --memory-swap (memory+swap, as Docker; -1 unlimited)
-  std::optional<int64_t> cpu_quota_us;       // --cpus as quota over cpu_period_us
+  // --memory-swap (memory+swap, as Docker; -1 unlimited). Unset while memory_bytes is set means twice
+  // memory_bytes, Docker's default (moby daemon/daemon_unix.go adaptContainerSettings). Needs memory_bytes.
+  std::optional<int64_t> memory_swap_bytes;
+  std::optional<int64_t> cpu_quota_us;       // --cpus as quota over cpu_period_us (-1: no quota)
   uint64_t cpu_period_us = 100000;
   std::optional<uint64_t> cpu_shares;        // --cpu-shares (v1 shares; converted to v2 weight)
-  std::optional<int64_t> pids_max;           // --pids-limit
+  std::optional<int64_t> pids_max;           // --pids-limit (0 or -1: unlimited, as Docker)
   std::optional<std::string> cpuset_cpus;    // --cpuset-cpus
+};
+
+// One device-cgroup rule, as in the OCI spec's linux.resources.devices. Rules apply in order and the last one that
+// matches a request decides; a request no rule matches is denied (as after v1's "devices.deny a").
+struct DeviceRule {
+  bool allow = false;
+  char type = 'a';      // 'a' (any), 'c' (char), 'b' (block)
+  int64_t major = -1;   // -1 = *
+  int64_t minor = -1;   // -1 = *
+  std::string access = "rwm";
 };
 
 struct Stats {
   uint64_t memory_usage_bytes = 0;
-  uint64_t memory_limit_bytes = 0;
+  uint64_t memory_limit_bytes = 0;  // 0 = no limit
   uint64_t pids_current = 0;
   uint64_t cpu_usage_ns = 0;
 };
@@ -64,8 +88,13 @@ class Cgroup {
 
   const std::string& relative_path() const { return relative_path_; }
   Mode mode() const { return layout_.mode; }
+  const Layout& layout() const { return layout_; }
 
+  // Writes the limits that are set (and only those).
   Result<void> apply(const Limits& limits);
+  // v1 and hybrid: devices.deny/devices.allow lines, starting from "deny all". v2: an eBPF
+  // BPF_PROG_TYPE_CGROUP_DEVICE program compiled from the rules, attached to the cgroup (replacing ours).
+  Result<void> apply_device_rules(const std::vector<DeviceRule>& rules);
   // Moves a process (all its threads) in.
   Result<void> attach(pid_t pid);
   // v2 only: an O_PATH|O_DIRECTORY fd of the cgroup, for clone3(CLONE_INTO_CGROUP).
@@ -85,6 +114,9 @@ class Cgroup {
 
   // The directory of this cgroup in one hierarchy ("memory", "pids", ... or "" for the unified one).
   std::string directory(const std::string& controller) const;
+  // Every directory this cgroup has (or would have): one per v1 hierarchy berth uses, plus the unified one in
+  // hybrid mode; the single unified directory on v2.
+  std::vector<std::string> directories() const;
 
  private:
   Cgroup(Layout layout, std::string relative_path) : layout_(std::move(layout)), relative_path_(std::move(relative_path)) {}
