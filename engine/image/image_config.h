@@ -2,6 +2,7 @@
 // OCI image spec's config.md). Plain data: the image store parses and writes it, the spec builder reads it.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,6 +21,11 @@ struct ImageConfig {
   std::map<std::string, std::string> labels;
   std::string stop_signal;                        // "SIGTERM" when empty
   std::optional<std::vector<std::string>> healthcheck_test;
+  // The rest of Docker's Healthcheck object, in nanoseconds as Docker's JSON has them (0 = the default).
+  int64_t healthcheck_interval_ns = 0;
+  int64_t healthcheck_timeout_ns = 0;
+  int64_t healthcheck_start_period_ns = 0;
+  int healthcheck_retries = 0;
   bool operator==(const ImageConfig&) const = default;
 };
 
