@@ -164,7 +164,7 @@ class Canonicalizer {
           size_t equals = text.find('=');
           if (equals == std::string::npos) {
             if (options_.keep_unparsable) return {};
-            return located_error(item.mark, path.str(), "invalid value " + quoted(text) + ", expected key=value");
+            return located_error(item.mark, path.str(), "invalid value " + quote(text) + ", expected key=value");
           }
           mapping.set(text.substr(0, equals), Node::string(text.substr(equals + 1), item.mark), item.mark);
         }
@@ -313,7 +313,7 @@ class Canonicalizer {
     }
     if (parts.size() > 3) {
       if (options_.keep_unparsable) return {};
-      return located_error(node.mark, path.str(), "confusing device mapping " + quoted(node.text) +
+      return located_error(node.mark, path.str(), "confusing device mapping " + quote(node.text) +
                                                       ", please use the long syntax");
     }
     std::string source = parts[0];
@@ -375,7 +375,7 @@ class Canonicalizer {
       if (!item.is_string()) return type_error(item, path, "an ssh key");
       size_t equals = item.text.find('=');
       if (equals == std::string::npos) {
-        if (item.text != "default") return located_error(item.mark, path.str(), "invalid ssh key " + quoted(item.text));
+        if (item.text != "default") return located_error(item.mark, path.str(), "invalid ssh key " + quote(item.text));
         mapping.set(item.text, Node::null_value(item.mark), item.mark);
         continue;
       }

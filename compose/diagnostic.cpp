@@ -36,7 +36,7 @@ Error located_error(const SourceMark& mark, std::string_view path, std::string_v
   return Error(std::move(text));
 }
 
-std::string quoted(std::string_view text) {
+std::string quote(std::string_view text) {
   std::string out = "\"";
   for (unsigned char c : text) {
     switch (c) {

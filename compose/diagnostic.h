@@ -41,6 +41,6 @@ inline Error located_error(const SourceMark& mark, const KeyPath& path, std::str
 }
 
 // Quotes a value for a message as Go's %q does for printable text: "80800".
-std::string quoted(std::string_view text);
+std::string quote(std::string_view text);
 
 }  // namespace berth::compose

@@ -83,7 +83,7 @@ bool apply_cast(Node& node, Cast cast, std::string& error) {
       if (!digits.empty() && digits[0] == '+') digits.remove_prefix(1);
       auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
       if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size()) {
-        error = "invalid integer " + quoted(text);
+        error = "invalid integer " + quote(text);
         return false;
       }
       node = Node::integer(value, node.mark);
@@ -93,7 +93,7 @@ bool apply_cast(Node& node, Cast cast, std::string& error) {
     case Cast::float32: {
       auto value = parse_yaml_float(text);
       if (!value || text.find('_') != std::string::npos) {
-        error = "invalid number " + quoted(text);
+        error = "invalid number " + quote(text);
         return false;
       }
       double v = cast == Cast::float32 ? static_cast<float>(*value) : *value;
@@ -114,7 +114,7 @@ bool apply_cast(Node& node, Cast cast, std::string& error) {
         node = Node::boolean(false, node.mark);
         return true;
       }
-      error = "invalid boolean " + quoted(text);
+      error = "invalid boolean " + quote(text);
       return false;
     }
   }

@@ -153,7 +153,7 @@ class TreeBuilder : public YAML::EventHandler {
                      (kind == "float" && node.is_number());
       if (kind == "float" && node.is_integer()) node.type = ScalarType::floating;
       if ((kind == "int" || kind == "bool" || kind == "float") && !matches)
-        fail(where, "cannot read " + quoted(value) + " as !!" + std::string(kind));
+        fail(where, "cannot read " + quote(value) + " as !!" + std::string(kind));
       return node;
     }
     // Other tags carry no meaning in a compose file: read the value as if untagged.
@@ -211,7 +211,7 @@ class TreeBuilder : public YAML::EventHandler {
 
   void accept_key(Frame& parent, Node key, bool plain_merge_key) {
     if (key.kind != NodeKind::scalar || key.type != ScalarType::string) {
-      std::string what = key.kind == NodeKind::scalar ? quoted(key.text) : describe_kind(key);
+      std::string what = key.kind == NodeKind::scalar ? quote(key.text) : describe_kind(key);
       fail(key.mark, "mapping keys must be strings, found " + what);
     }
     if (plain_merge_key) {
@@ -220,7 +220,7 @@ class TreeBuilder : public YAML::EventHandler {
     }
     auto [it, inserted] = parent.key_lines.emplace(key.text, key.mark.line);
     if (!inserted)
-      fail(key.mark, "mapping key " + quoted(key.text) + " already defined at line " + std::to_string(it->second));
+      fail(key.mark, "mapping key " + quote(key.text) + " already defined at line " + std::to_string(it->second));
     parent.key = PendingKey{std::move(key.text), key.mark, false};
   }
 
