@@ -2,6 +2,7 @@
 #include "engine/cgroup/cgroup.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -286,6 +287,41 @@ Result<UniqueFd> Cgroup::open_directory() const {
   return fd;
 }
 
+Result<UniqueFd> Cgroup::open_unified_directory() const {
+  auto path = directory("");
+  if (path.empty()) return UniqueFd();
+  UniqueFd fd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return sys_error(fmt::format("open {}", path));
+  return fd;
+}
+
+Cgroup::SelfJoinPlan Cgroup::self_join_plan() const {
+  SelfJoinPlan plan;
+  if (layout_.mode == Mode::v2) return plan;
+  for (const auto& dir : directories())
+    if (dir != directory("")) plan.tasks_files.push_back(fs::join(dir, "tasks"));
+  return plan;
+}
+
+int join_self(const Cgroup::SelfJoinPlan& plan, const char** failed_file) noexcept {
+  for (const auto& file : plan.tasks_files) {
+    // "0" is the writing thread itself: the kernel then skips the threadgroup lock (and its grace period).
+    int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    int error = 0;
+    if (fd < 0) {
+      error = errno;
+    } else {
+      if (::write(fd, "0", 1) != 1) error = errno;
+      ::close(fd);
+    }
+    if (error != 0) {
+      if (failed_file) *failed_file = file.c_str();
+      return error;
+    }
+  }
+  return 0;
+}
+
 Result<std::vector<pid_t>> Cgroup::processes() const {
   std::string dir;
   if (layout_.mode == Mode::v2) {
@@ -383,6 +419,38 @@ Result<void> kill_frozen(const Cgroup& cgroup) {
   return killed;
 }
 
+// Waits for a cgroup to change as cheaply as the kernel allows: where there is a unified directory, its
+// cgroup.events wakes poll(2) with POLLPRI when "populated" flips; in any case short sleeps that grow.
+class EmptinessWatch {
+ public:
+  explicit EmptinessWatch(const std::string& unified_directory) {
+    if (!unified_directory.empty())
+      events_.reset(::open(fs::join(unified_directory, "cgroup.events").c_str(), O_RDONLY | O_CLOEXEC));
+  }
+  void wait_until(Clock::time_point wake) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now());
+    if (left <= 0ms) return;
+    if (events_) {
+      // Reading re-arms the notification, so look at what it says before sleeping on the next one.
+      char buffer[256];
+      ssize_t size = ::pread(events_.get(), buffer, sizeof buffer - 1, 0);
+      if (size > 0 && std::string_view(buffer, static_cast<size_t>(size)).find("populated 0") != std::string_view::npos)
+        return;
+      // The kernel delays a notification that follows another within 10 ms (cgroup_file_notify), which is the
+      // usual case right after a process joined: so poll with a short timeout as well, and look again.
+      pollfd watched{events_.get(), POLLPRI, 0};
+      ::poll(&watched, 1, static_cast<int>(std::min(left, pause_).count()));
+    } else {
+      std::this_thread::sleep_for(std::min(left, pause_));
+    }
+    pause_ = std::min(pause_ * 2, std::chrono::milliseconds(8));
+  }
+
+ private:
+  UniqueFd events_;
+  std::chrono::milliseconds pause_{1};
+};
+
 Result<void> remove_directory(const std::string& path) {
   auto deadline = Clock::now() + kRmdirBusyTimeout;
   auto pause = 1ms;
@@ -401,23 +469,25 @@ Result<void> Cgroup::remove() {
   auto context = fmt::format("removing cgroup {}", relative_path_);
   auto remaining = BERTH_TRY_CONTEXT(processes(), context);
   if (!remaining.empty()) {
+    EmptinessWatch watch(directory(""));
     auto deadline = Clock::now() + kEmptyTimeout;
-    auto pause = 1ms;
     auto next_kill = Clock::now();
     while (!remaining.empty()) {
-      if (Clock::now() >= deadline)
+      auto now = Clock::now();
+      if (now >= deadline)
         return unexpected(Error(fmt::format("{}: {} processes still in it after {} ms (first: {})", context,
-                                            remaining.size(), kEmptyTimeout.count() * 1000, remaining.front()),
+                                            remaining.size(),
+                                            std::chrono::duration_cast<std::chrono::milliseconds>(kEmptyTimeout).count(),
+                                            remaining.front()),
                                 EBUSY));
-      if (Clock::now() >= next_kill) {  // again now and then: something may have joined since
+      if (now >= next_kill) {  // again now and then: something may have joined since
         Result<void> killed;
         if (!kill_with_cgroup_kill(*this)) killed = layout_.mode == Mode::v2 ? signal_listed(*this, SIGKILL)
                                                                               : kill_frozen(*this);
         if (!killed) return std::move(killed).error().wrap(context);
         next_kill = Clock::now() + 200ms;
       }
-      std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, std::chrono::milliseconds(20));
+      watch.wait_until(std::min(next_kill, deadline));
       remaining = BERTH_TRY_CONTEXT(processes(), context);
     }
   }

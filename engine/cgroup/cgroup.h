@@ -99,6 +99,21 @@ class Cgroup {
   Result<void> attach(pid_t pid);
   // v2 only: an O_PATH|O_DIRECTORY fd of the cgroup, for clone3(CLONE_INTO_CGROUP).
   Result<UniqueFd> open_directory() const;
+
+  // Joining without the ~10 ms wait. attach(pid) from outside takes the kernel's cgroup-wide threadgroup lock, whose
+  // writer side waits for an RCU grace period. Two ways in do not take it: clone3(CLONE_INTO_CGROUP) into the
+  // unified hierarchy, and a thread writing "0" (itself) into a v1 `tasks` file. So a runtime starting a container
+  // process can: (1) clone3 with CLONE_INTO_CGROUP and open_unified_directory() when that fd is valid (v2, hybrid),
+  // plain fork/clone otherwise (v1); (2) in the child, still single-threaded and before anything else (it must not
+  // run unconfined code first), call join_self(self_join_plan()) with the plan made in the parent. If clone3 fails
+  // (kernel < 5.7), attach(pid) is the fallback.
+  //
+  // An O_PATH fd of the cgroup's directory in the unified hierarchy (v2 and hybrid); an empty fd on v1.
+  Result<UniqueFd> open_unified_directory() const;
+  struct SelfJoinPlan {
+    std::vector<std::string> tasks_files;  // "<dir>/tasks" of every v1 hierarchy (none on v2)
+  };
+  SelfJoinPlan self_join_plan() const;
   // Every process in the cgroup (v1: from the memory or pids hierarchy, whichever exists).
   Result<std::vector<pid_t>> processes() const;
   // Sends `signal` to every process in it.
@@ -123,5 +138,10 @@ class Cgroup {
   Layout layout_;
   std::string relative_path_;
 };
+
+// The child's half of the fast join (see Cgroup::open_unified_directory): writes "0" into every file of the plan,
+// moving the calling thread. Only open/write/close, so it is safe between fork and exec of a multi-threaded parent.
+// Returns 0, or the errno of the first failure with *failed_file (when given) pointing at that file's path.
+int join_self(const Cgroup::SelfJoinPlan& plan, const char** failed_file = nullptr) noexcept;
 
 }  // namespace berth::cgroup

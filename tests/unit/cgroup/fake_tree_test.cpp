@@ -401,3 +401,35 @@ TEST_CASE("create refuses paths that are absolute or climb out") {
   CHECK_FALSE(Cgroup::create(layout, "berth/../../etc"));
   CHECK_FALSE(Cgroup::create(layout, ""));
 }
+
+TEST_CASE("fast join: the child writes 0 into each v1 tasks file; the unified part is for clone3") {
+  TempTree tree;
+  auto layout = fake_v1(tree.path(), true);
+  auto cgroup = Cgroup::create(layout, kLeaf);
+  REQUIRE(cgroup);
+  auto plan = cgroup->self_join_plan();
+  CHECK(plan.tasks_files.size() == 9);  // every v1 hierarchy, not the unified one
+  const char* failed = nullptr;
+  CHECK(join_self(plan, &failed) == ENOENT);  // a fake tree has no tasks files yet
+  REQUIRE(failed != nullptr);
+  CHECK(std::string(failed) == plan.tasks_files.front());
+  for (const auto& file : plan.tasks_files) put(file, "");
+  CHECK(join_self(plan) == 0);
+  for (const auto& file : plan.tasks_files) CHECK(read(file) == "0");
+  auto unified = cgroup->open_unified_directory();
+  REQUIRE(unified);
+  CHECK(unified->valid());
+
+  TempTree legacy_tree;
+  auto legacy = Cgroup::create(fake_v1(legacy_tree.path()), kLeaf);
+  REQUIRE(legacy);
+  auto none = legacy->open_unified_directory();
+  REQUIRE(none);
+  CHECK_FALSE(none->valid());
+
+  TempTree v2_tree;
+  auto v2 = Cgroup::create(fake_v2(v2_tree.path()), kLeaf);
+  REQUIRE(v2);
+  CHECK(v2->self_join_plan().tasks_files.empty());
+  CHECK(v2->open_unified_directory().value().valid());
+}
