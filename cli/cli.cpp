@@ -10,6 +10,7 @@
 
 #include "cli/command.h"
 #include "core/log.h"
+#include "engine/container/supervisor.h"
 
 namespace berth::cli {
 
@@ -25,9 +26,32 @@ std::string program_name(const char* argv0) {
   return slash ? slash + 1 : argv0;
 }
 
+// `berth supervise --lib L --run R [--attached] ID`: the per-container supervisor. Parsed by hand, before CLI11 is
+// touched, so that the long-lived process stays small and starts fast.
+int supervise_main(int argc, char** argv) {
+  container::SupervisorOptions options;
+  for (int i = 2; i < argc; ++i) {
+    std::string argument = argv[i];
+    if (argument == "--lib" && i + 1 < argc) options.state.lib = argv[++i];
+    else if (argument == "--run" && i + 1 < argc) options.state.run = argv[++i];
+    else if (argument == "--attached") options.attached = true;
+    else options.id = argument;
+  }
+  if (options.state.lib.empty() || options.state.run.empty() || options.id.empty()) {
+    std::fprintf(stderr, "Error: usage: berth supervise --lib DIR --run DIR [--attached] ID\n");
+    return kExitUsage;
+  }
+  if (const char* level = std::getenv("BERTH_LOG_LEVEL")) {
+    log::Level parsed;
+    if (log::parse_level(level, parsed)) log::set_level(parsed);
+  }
+  return container::run_supervisor(options);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "supervise") == 0) return supervise_main(argc, argv);
   // `berth-runtime ARGS` is `berth runtime ARGS`: the OCI runtime command line, for tools that drive runc.
   std::vector<std::string> arguments(argv, argv + argc);
   if (program_name(argv[0]) == "berth-runtime") arguments.insert(arguments.begin() + 1, "runtime");
@@ -38,6 +62,8 @@ int main(int argc, char** argv) {
   context.self_executable = length > 0 ? std::string(self, static_cast<size_t>(length)) : std::string(argv[0]);
 
   CLI::App app{"berth: Compose-style multi-container orchestrator with its own container engine", "berth"};
+  // "-h" is not help: `run -h` sets the hostname, as in Docker.
+  app.set_help_flag("--help", "Print this help and exit");
   app.require_subcommand(1);
   app.fallthrough();
   app.set_help_all_flag("--help-all", "Show help for every command");

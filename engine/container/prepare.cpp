@@ -1,0 +1,129 @@
+#include "engine/container/prepare.h"
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
+
+#include "core/fs.h"
+#include "core/text.h"
+#include "engine/cgroup/cgroup.h"
+#include "engine/container/rootfs.h"
+#include "engine/spec/spec.h"
+
+namespace berth::container {
+namespace {
+
+// Reads a file of the image (etc/passwd, etc/group) through the mounted root: a symlink in the image pointing at
+// the host's /etc/passwd resolves inside the root, never on the host. Missing is empty.
+std::string read_in_root(int root_fd, const char* path) {
+  auto fd = fs::open_in_root(root_fd, path, O_RDONLY);
+  if (!fd) return {};
+  std::string content;
+  char buffer[8192];
+  ssize_t n;
+  while ((n = ::read(fd->get(), buffer, sizeof buffer)) > 0) {
+    content.append(buffer, static_cast<size_t>(n));
+    if (content.size() > (16u << 20)) break;  // a passwd file this large is an attack, not a user list
+  }
+  return content;
+}
+
+Result<spec::RunOptions> run_options_from(const Settings& settings) {
+  spec::RunOptions options;
+  options.env = settings.env;
+  options.entrypoint = settings.entrypoint;
+  options.command = settings.command;
+  options.working_dir = settings.working_dir;
+  options.user = settings.user;
+  options.hostname = settings.hostname;
+  options.domainname = settings.domainname;
+  options.tty = settings.tty;
+  options.open_stdin = settings.open_stdin;
+  options.read_only = settings.read_only;
+  options.privileged = settings.privileged;
+  options.init = settings.init;
+  options.no_new_privileges = settings.no_new_privileges;
+  options.memory_bytes = settings.memory_bytes;
+  options.memory_swap_bytes = settings.memory_swap_bytes;
+  options.nano_cpus = settings.nano_cpus;
+  options.pids_limit = settings.pids_limit;
+  options.cpu_shares = settings.cpu_shares;
+  options.shm_size_bytes = settings.shm_size_bytes;
+  options.network_mode = settings.network_mode;
+  options.cap_add = settings.cap_add;
+  options.cap_drop = settings.cap_drop;
+  options.seccomp = settings.seccomp_profile.empty() ? "default" : settings.seccomp_profile;
+  for (const auto& text : settings.ulimits) options.ulimits.push_back(BERTH_TRY(spec::parse_ulimit(text)));
+  options.sysctls = settings.sysctls;
+  options.labels = settings.labels;
+  return options;
+}
+
+}  // namespace
+
+std::string init_binary_path() {
+  char self[4096];
+  ssize_t length = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (length > 0) {
+    std::string path(self, static_cast<size_t>(length));
+    auto slash = path.find_last_of('/');
+    std::string beside = path.substr(0, slash) + "/berth-init";
+    if (::access(beside.c_str(), X_OK) == 0) return beside;
+  }
+  return "/usr/libexec/berth/berth-init";
+}
+
+Result<std::string> prepare_bundle(const ContainerStore& store, const ContainerRecord& record) {
+  const std::string& id = record.id;
+  const std::string directory = store.directory(id);
+  BERTH_TRY(fs::make_directories(store.run_directory(id), 0700));
+
+  OverlayPaths overlay{record.layer_dirs, store.upper(id), store.work(id), store.rootfs(id)};
+  BERTH_TRY(mount_overlay(overlay, store.state().layers()).context("mounting the container's root"));
+
+  const Settings& settings = record.settings;
+  std::string hostname = settings.hostname.empty() ? text::short_id(id) : settings.hostname;
+  if (settings.network_mode == "host" && settings.hostname.empty()) {
+    utsname host{};
+    ::uname(&host);
+    hostname = host.nodename;
+  }
+  auto etc = make_etc_files(hostname, settings.domainname, settings.network_mode,
+                            fs::read_file("/etc/hosts").value_or(""), fs::read_file("/etc/resolv.conf").value_or(""));
+  BERTH_TRY(fs::write_file_atomic(directory + "/hostname", etc.hostname, 0644, fs::Durability::process_crash));
+  BERTH_TRY(fs::write_file_atomic(directory + "/hosts", etc.hosts, 0644, fs::Durability::process_crash));
+  BERTH_TRY(fs::write_file_atomic(directory + "/resolv.conf", etc.resolv_conf, 0644, fs::Durability::process_crash));
+
+  UniqueFd root(::open(overlay.target.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return sys_error(fmt::format("open {}", overlay.target));
+  std::string user_spec = settings.user.empty() ? record.image_config.user : settings.user;
+  auto user = BERTH_TRY(spec::resolve_user(user_spec, read_in_root(root.get(), "etc/passwd"),
+                                           read_in_root(root.get(), "etc/group")));
+
+  spec::RunOptions options = BERTH_TRY(run_options_from(settings));
+  options.hostname = hostname;
+  spec::SpecInputs inputs;
+  inputs.rootfs = overlay.target;
+  inputs.hostname_file = directory + "/hostname";
+  inputs.hosts_file = directory + "/hosts";
+  inputs.resolv_conf_file = directory + "/resolv.conf";
+  inputs.cgroups_path = "berth/" + id;
+  inputs.init_binary = init_binary_path();
+  inputs.container_id = id;
+  long cpus = ::sysconf(_SC_NPROCESSORS_CONF);
+  inputs.cpu_count = cpus > 0 ? static_cast<int>(cpus) : 1;
+  if (auto layout = cgroup::detect(); layout) inputs.cgroup_v2 = layout->mode == cgroup::Mode::v2;
+  utsname host{};
+  if (::uname(&host) == 0) inputs.kernel_release = host.release;
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0) inputs.nofile_hard_limit = static_cast<int64_t>(files.rlim_max);
+  inputs.annotations["org.berth.container.name"] = record.name;
+  auto config = BERTH_TRY(spec::build_runtime_spec(record.image_config, options, user, inputs));
+  BERTH_TRY(fs::write_file_atomic(directory + "/config.json", config, 0600, fs::Durability::process_crash));
+  return directory;
+}
+
+}  // namespace berth::container
