@@ -1,6 +1,7 @@
 // Carrying out the cgroup decisions of plan.cpp on cgroupfs: directories, limits, membership, teardown.
 #include "engine/cgroup/cgroup.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fmt/core.h>
 #include <thread>
 
@@ -98,6 +100,36 @@ Result<void> populate_cpuset(const std::string& directory, const std::string& hi
 
 bool contains(const std::vector<std::string>& list, const std::string& word) {
   return std::find(list.begin(), list.end(), word) != list.end();
+}
+
+constexpr int kMaxNesting = 16;  // how deep we follow cgroups a container made inside its own
+
+// The cgroups below `dir` (systemd in a container, or docker-in-docker, makes its own inside ours).
+std::vector<std::string> child_cgroups(const std::string& dir) {
+  std::vector<std::string> children;
+  DIR* handle = ::opendir(dir.c_str());
+  if (!handle) return children;
+  while (auto* entry = ::readdir(handle)) {
+    if (entry->d_type != DT_DIR || std::strcmp(entry->d_name, ".") == 0 || std::strcmp(entry->d_name, "..") == 0)
+      continue;
+    children.push_back(fs::join(dir, entry->d_name));
+  }
+  ::closedir(handle);
+  return children;
+}
+
+// cgroup.procs lists a cgroup's own members only: descendants are read one by one.
+Result<void> collect_processes(const std::string& dir, int depth, std::vector<pid_t>& pids) {
+  auto content = fs::read_file(fs::join(dir, "cgroup.procs"));
+  if (!content && content.error().errno_value() != ENOENT) return std::move(content).error();
+  if (!content) return {};  // no cgroup, no processes
+  for (const auto& line : text::split(*content, '\n')) {
+    auto pid = parse_integer(line);
+    if (pid && *pid > 0) pids.push_back(static_cast<pid_t>(*pid));
+  }
+  if (depth < kMaxNesting)
+    for (const auto& child : child_cgroups(dir)) BERTH_TRY(collect_processes(child, depth + 1, pids));
+  return {};
 }
 
 // Removes what create() made when a later step fails.
@@ -335,17 +367,7 @@ Result<std::vector<pid_t>> Cgroup::processes() const {
     }
   }
   std::vector<pid_t> pids;
-  if (dir.empty()) return pids;
-  auto path = fs::join(dir, "cgroup.procs");
-  auto content = fs::read_file(path);
-  if (!content) {
-    if (content.error().errno_value() == ENOENT) return pids;  // no cgroup, no processes
-    return std::move(content).error();
-  }
-  for (const auto& line : text::split(*content, '\n')) {
-    auto pid = parse_integer(line);
-    if (pid && *pid > 0) pids.push_back(static_cast<pid_t>(*pid));
-  }
+  if (!dir.empty()) BERTH_TRY(collect_processes(dir, 0, pids));
   return pids;
 }
 
@@ -357,7 +379,7 @@ Result<void> Cgroup::signal_all(int signal) const {
 Result<bool> Cgroup::oom_killed() const {
   bool v2 = layout_.mode == Mode::v2;
   auto memory = directory("memory");
-  if (memory.empty()) return false;
+  if (memory.empty() || (v2 && !contains(layout_.controllers, "memory"))) return false;
   // v1 has the counter in memory.oom_control since Linux 4.13; without it we cannot tell, and say no.
   auto path = fs::join(memory, v2 ? "memory.events" : "memory.oom_control");
   auto content = BERTH_TRY(fs::read_file(path));
@@ -451,7 +473,10 @@ class EmptinessWatch {
   std::chrono::milliseconds pause_{1};
 };
 
-Result<void> remove_directory(const std::string& path) {
+// rmdir of a cgroup and, first, of whatever cgroups were made inside it.
+Result<void> remove_directory(const std::string& path, int depth = 0) {
+  if (depth < kMaxNesting)
+    for (const auto& child : child_cgroups(path)) BERTH_TRY(remove_directory(child, depth + 1));
   auto deadline = Clock::now() + kRmdirBusyTimeout;
   auto pause = 1ms;
   for (;;) {

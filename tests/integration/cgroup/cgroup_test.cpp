@@ -566,6 +566,47 @@ TEST_CASE("v1 without cgroup.kill: signal_all reaches every process, remove free
   check_no_leaks(leaks);
 }
 
+TEST_CASE("remove finds and kills processes in cgroups nested inside the container's, and removes those too") {
+  auto host = host_layout();
+  ensure_shared_parent(host);
+  testing::TempStateRoot state;
+  testing::LeakCheck leaks(state.path());
+  // On a hybrid host, also as a legacy v1 host would (no cgroup.kill: the freezer path has to find them).
+  std::vector<Layout> layouts = {host};
+  if (host.mode == Mode::hybrid) {
+    Layout legacy = host;
+    legacy.mode = Mode::v1;
+    legacy.unified_mount.clear();
+    layouts.push_back(legacy);
+  }
+  for (const auto& layout : layouts) {
+    INFO("mode " << mode_name(layout.mode));
+    auto cgroup = Cgroup::create(layout, unique_path());
+    REQUIRE(cgroup);
+    Child child([] {
+      ::pause();
+      return 0;
+    });
+    REQUIRE(cgroup->attach(child.pid()));
+    child.release();
+    // What systemd inside a container does: a cgroup of its own below ours, in every hierarchy, and move there.
+    for (const auto& dir : cgroup->directories()) {
+      auto inner = dir + "/inner.scope";
+      REQUIRE(::mkdir(inner.c_str(), 0755) == 0);
+      if (text::starts_with(dir, host.v1_mounts.count("cpuset") ? host.v1_mounts.at("cpuset") : "/nonexistent")) {
+        for (const char* file : {"cpuset.cpus", "cpuset.mems"})
+          REQUIRE(fs::write_file(inner + "/" + file, read_trimmed(dir + "/" + file)));
+      }
+      REQUIRE(fs::write_file(inner + "/cgroup.procs", std::to_string(child.pid())));
+    }
+    CHECK(cgroup->processes().value() == std::vector<pid_t>{child.pid()});
+    REQUIRE(cgroup->remove());
+    CHECK(WTERMSIG(child.wait(5s)) == SIGKILL);
+    CHECK_FALSE(cgroup->exists());
+  }
+  check_no_leaks(leaks);
+}
+
 TEST_CASE("remove of a cgroup that was never created succeeds") {
   auto layout = host_layout();
   auto never = Cgroup::open(layout, unique_path());

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 
 #include "core/fs.h"
@@ -432,4 +433,24 @@ TEST_CASE("fast join: the child writes 0 into each v1 tasks file; the unified pa
   REQUIRE(v2);
   CHECK(v2->self_join_plan().tasks_files.empty());
   CHECK(v2->open_unified_directory().value().valid());
+}
+
+TEST_CASE("cgroups a container made inside its own: their processes count, and remove takes them first") {
+  TempTree tree;
+  auto layout = fake_v2(tree.path());
+  auto cgroup = Cgroup::create(layout, kLeaf);
+  REQUIRE(cgroup);
+  put(cgroup->directory("") + "/cgroup.procs", "5\n");
+  put(cgroup->directory("") + "/init.scope/cgroup.procs", "6\n");
+  put(cgroup->directory("") + "/system.slice/cgroup.procs", "");
+  put(cgroup->directory("") + "/system.slice/app.service/cgroup.procs", "7\n8\n");
+  auto pids = cgroup->processes();
+  REQUIRE(pids);
+  std::sort(pids->begin(), pids->end());
+  CHECK(*pids == std::vector<pid_t>{5, 6, 7, 8});
+
+  empty_leaf_directories(*cgroup);
+  REQUIRE(fs::make_directories(cgroup->directory("") + "/system.slice/app.service"));
+  REQUIRE(cgroup->remove());
+  CHECK_FALSE(fs::exists(cgroup->directory("")));
 }
