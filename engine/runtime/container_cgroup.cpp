@@ -48,6 +48,16 @@ std::vector<cgroup::DeviceRule> device_rules_from_resources(const ResourcesSpec&
   std::vector<cgroup::DeviceRule> rules;
   for (auto& rule : resources.devices)
     rules.push_back(cgroup::DeviceRule{rule.allow, rule.type, rule.major, rule.minor, rule.access});
+  if (rules.empty()) return rules;
+  // What runc always appends (libcontainer/specconv AllowedDevices), so that specs written for runc (Docker's
+  // allows no /dev/full, and no mknod at all) behave the same: the default device nodes the runtime creates must
+  // be creatable and usable whatever the spec's list says.
+  static const cgroup::DeviceRule kAlwaysAllowed[] = {
+      {true, 'c', -1, -1, "m"},   {true, 'b', -1, -1, "m"},   {true, 'c', 1, 3, "rwm"},  {true, 'c', 1, 8, "rwm"},
+      {true, 'c', 1, 7, "rwm"},   {true, 'c', 5, 0, "rwm"},   {true, 'c', 1, 5, "rwm"},  {true, 'c', 1, 9, "rwm"},
+      {true, 'c', 136, -1, "rwm"}, {true, 'c', 5, 2, "rwm"},
+  };
+  rules.insert(rules.end(), std::begin(kAlwaysAllowed), std::end(kAlwaysAllowed));
   return rules;
 }
 

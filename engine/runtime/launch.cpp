@@ -142,7 +142,17 @@ enum class Milestone {
 Result<void> follow_child(int sync_fd, Milestone until, ChildProcess& process, UniqueFd& console,
                           const std::function<Result<void>()>& on_pid) {
   bool ready = false;
-  if (process.pid() > 0 && on_pid) BERTH_TRY(on_pid());
+  // A failure of ours while the child is running (the cgroup attach, telling it to go on) is often the child's
+  // failure seen from outside (it died: ESRCH, EPIPE): prefer the child's own report when it sent one.
+  auto child_failure_or = [&](Error ours) -> Result<void> {
+    for (;;) {
+      auto received = receive_from_child(sync_fd);
+      if (!received || received->eof) return unexpected(std::move(ours));
+      if (received->message.kind == SyncKind::error) return unexpected(child_error(received->message));
+    }
+  };
+  if (process.pid() > 0 && on_pid)
+    if (auto done = on_pid(); !done) return child_failure_or(std::move(done).error());
   for (;;) {
     auto received = BERTH_TRY(receive_from_child(sync_fd));
     if (received.eof) {
@@ -158,7 +168,8 @@ Result<void> follow_child(int sync_fd, Milestone until, ChildProcess& process, U
         break;
       case SyncKind::child_pid:
         process.reset(message.pid, std::move(received.attached));
-        if (on_pid) BERTH_TRY(on_pid());
+        if (on_pid)
+          if (auto done = on_pid(); !done) return child_failure_or(std::move(done).error());
         if (ready) return {};
         break;
       case SyncKind::ready:
