@@ -123,10 +123,15 @@ void close_fd(int& fd) {
   fd = -1;
 }
 
-// mkdir -p inside the root; returns an O_PATH fd of the directory.
-int make_directory_in_root(int root_fd, const char* path) {
+// mkdir -p inside the root; returns an O_PATH fd of the directory. A component that is a dangling symlink gets its
+// target created, resolved inside the root as well (as runc's securejoin MkdirAll does).
+int make_directory_in_root_at_depth(int root_fd, const char* path, int depth) {
   int fd = open_in_container(root_fd, path, O_PATH | O_DIRECTORY);
   if (fd >= 0 || errno != ENOENT) return fd;
+  if (depth > 40) {
+    errno = ELOOP;
+    return -1;
+  }
   char prefix[PATH_MAX];
   size_t length = std::strlen(path);
   if (length >= sizeof prefix) {
@@ -150,6 +155,21 @@ int make_directory_in_root(int root_fd, const char* path) {
         return -1;
       }
       next = open_in_container(root_fd, prefix, O_PATH | O_DIRECTORY);
+      char link[PATH_MAX];
+      ssize_t link_length = next < 0 ? ::readlinkat(parent, component, link, sizeof link - 1) : -1;
+      if (link_length > 0) {
+        // A dangling symlink: create what it points to, inside the root, relative to the symlink's directory.
+        link[link_length] = '\0';
+        char target[PATH_MAX];
+        int written = link[0] == '/' ? std::snprintf(target, sizeof target, "%s", link)
+                                     : std::snprintf(target, sizeof target, "%.*s%s",
+                                                     static_cast<int>(component - prefix), prefix, link);
+        if (written > 0 && static_cast<size_t>(written) < sizeof target) {
+          int made = make_directory_in_root_at_depth(root_fd, target, depth + 1);
+          if (made >= 0) ::close(made);
+        }
+        next = open_in_container(root_fd, prefix, O_PATH | O_DIRECTORY);
+      }
     }
     int saved = errno;
     ::close(parent);
@@ -165,6 +185,8 @@ int make_directory_in_root(int root_fd, const char* path) {
   }
   return parent;
 }
+
+int make_directory_in_root(int root_fd, const char* path) { return make_directory_in_root_at_depth(root_fd, path, 0); }
 
 // Creates an empty file (and its parent directories) inside the root if missing; returns an O_PATH fd of it.
 int make_file_in_root(int root_fd, const char* path) {
@@ -657,7 +679,7 @@ bool make_root_read_only(const RuntimeSpec& spec, const ChildState& state) {
 int open_verified_dev_null(const ChildState& state) {
   open_how how{};
   how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   int fd = static_cast<int>(::syscall(SYS_openat2, state.root_fd, "dev/null", &how, sizeof how));
   if (fd < 0) return fail(errno, "open /dev/null to mask paths"), -1;
   struct stat st {};
