@@ -184,71 +184,84 @@ std::vector<std::string> Cgroup::directories() const {
 
 Cgroup Cgroup::open(const Layout& layout, const std::string& relative_path) { return Cgroup(layout, relative_path); }
 
-Result<Cgroup> Cgroup::create(const Layout& layout, const std::string& relative_path) {
-  auto prefixes = BERTH_TRY(relative_path_prefixes(relative_path));
-  Cgroup cgroup(layout, relative_path);
-  CreatedDirectories created;
-  auto context = fmt::format("creating cgroup {}", relative_path);
+namespace {
 
-  if (layout.mode == Mode::v2) {
-    // Enable our controllers in each ancestor's subtree_control, root first, so the leaf gets their files. Only the
-    // leaves hold processes (v2's no-internal-process rule): berth/ itself never does.
-    std::vector<std::string> wanted(std::begin(kV2Controllers), std::end(kV2Controllers));
-    std::vector<std::string> available = layout.controllers;
-    std::string ancestor = layout.root;
-    for (const auto& prefix : prefixes) {
-      auto control = fs::join(ancestor, "cgroup.subtree_control");
-      auto enabled = parse_controller_list(BERTH_TRY_CONTEXT(read_value(control), context));
-      auto change = subtree_control_change(enabled, available, wanted);
-      if (!change.empty()) {
-        auto written = write_value(control, change);
-        if (!written) {
-          // One refused controller (cpu with realtime tasks about, say) must not cost us the others.
-          bool any = false;
-          for (const auto& word : text::split(change, ' ')) {
-            if (write_value(control, word)) {
-              any = true;
-              enabled.push_back(word.substr(1));
-            }
-          }
-          if (!any) return std::move(written).error().wrap(context);
-        } else {
-          for (const auto& word : text::split(change, ' ')) enabled.push_back(word.substr(1));
-        }
-      }
-      available = enabled;  // a child can enable what its parent's subtree_control has
-      auto path = fs::join(layout.root, prefix);
-      if (BERTH_TRY_CONTEXT(make_directory(path), context) && prefix == relative_path) created.add(path);
-      ancestor = path;
-    }
-    created.keep();
-    return cgroup;
+// Enables `wanted` controllers in one v2 cgroup's subtree_control (one write in the common case) and returns what is
+// enabled there afterwards.
+Result<std::vector<std::string>> enable_controllers(const std::string& directory,
+                                                    const std::vector<std::string>& available) {
+  static const std::vector<std::string> wanted(std::begin(kV2Controllers), std::end(kV2Controllers));
+  auto control = fs::join(directory, "cgroup.subtree_control");
+  auto enabled = parse_controller_list(BERTH_TRY(read_value(control)));
+  auto change = subtree_control_change(enabled, available, wanted);
+  if (change.empty()) return enabled;
+  auto written = write_value(control, change);
+  bool any = written.has_value();
+  for (const auto& word : text::split(change, ' ')) {
+    // One refused controller (cpu while realtime tasks run elsewhere, say) must not cost us the others.
+    if (!written && !write_value(control, word)) continue;
+    any = true;
+    enabled.push_back(word.substr(1));
   }
+  if (!any) return std::move(written).error();
+  return enabled;
+}
 
-  auto cpuset_mount = layout.v1_mounts.count("cpuset") ? layout.v1_mounts.at("cpuset") : "";
+// v2: the controllers enabled in each ancestor's subtree_control, root first, so the leaf gets their files; then
+// the directories. Only leaves hold processes (the no-internal-process rule): berth/ itself never does.
+Result<void> make_v2_directories(const Layout& layout, const std::vector<std::string>& prefixes,
+                                 CreatedDirectories& created) {
+  std::vector<std::string> available = layout.controllers;
+  std::string ancestor = layout.root;
+  for (const auto& prefix : prefixes) {
+    available = BERTH_TRY(enable_controllers(ancestor, available));  // what the child may enable in turn
+    auto path = fs::join(layout.root, prefix);
+    if (BERTH_TRY(make_directory(path)) && prefix == prefixes.back()) created.add(path);
+    ancestor = path;
+  }
+  return {};
+}
+
+// v1 and hybrid: the directory in each hierarchy. A new cpuset cgroup gets cpus/mems before anyone can join.
+Result<void> make_v1_directories(const Cgroup& cgroup, const std::vector<std::string>& prefixes,
+                                 CreatedDirectories& created) {
+  const auto& mounts = cgroup.layout().v1_mounts;
+  auto cpuset_mount = mounts.count("cpuset") ? mounts.at("cpuset") : "";
   for (const auto& leaf : cgroup.directories()) {
-    auto hierarchy_root = leaf.substr(0, leaf.size() - relative_path.size() - 1);
+    auto hierarchy_root = leaf.substr(0, leaf.size() - cgroup.relative_path().size() - 1);
     // Usually berth/ is there already: try the leaf alone first, and make the ancestors only when it is missing.
     auto made = make_directory(leaf);
-    if (!made && made.error().errno_value() == ENOENT) {
+    if (!made && made.error().errno_value() != ENOENT) return std::move(made).error();
+    if (made && *made) created.add(leaf);
+    if (!made) {
       for (const auto& prefix : prefixes) {
         auto path = fs::join(hierarchy_root, prefix);
-        bool new_directory = BERTH_TRY_CONTEXT(make_directory(path), context);
-        if (new_directory && prefix != relative_path && hierarchy_root == cpuset_mount) {
-          // Let the kernel copy cpus/mems into every future child of the shared parent, so container cgroups need
-          // no copying (cgroup.clone_children, cpuset only).
-          BERTH_TRY_CONTEXT(populate_cpuset(path, hierarchy_root), context);
-          BERTH_TRY_CONTEXT(write_value(fs::join(path, "cgroup.clone_children"), "1"), context);
+        bool new_directory = BERTH_TRY(make_directory(path));
+        if (new_directory && prefix == prefixes.back()) created.add(path);
+        if (new_directory && prefix != prefixes.back() && hierarchy_root == cpuset_mount) {
+          // Have the kernel copy cpus/mems into every future child of the shared parent, so that container cgroups
+          // need no copying (cgroup.clone_children, cpuset only).
+          BERTH_TRY(populate_cpuset(path, hierarchy_root));
+          BERTH_TRY(write_value(fs::join(path, "cgroup.clone_children"), "1"));
         }
-        if (new_directory && prefix == relative_path) created.add(path);
       }
-    } else if (!made) {
-      return std::move(made).error().wrap(context);
-    } else if (*made) {
-      created.add(leaf);
     }
-    if (hierarchy_root == cpuset_mount) BERTH_TRY_CONTEXT(populate_cpuset(leaf, hierarchy_root), context);
+    if (hierarchy_root == cpuset_mount) BERTH_TRY(populate_cpuset(leaf, hierarchy_root));
   }
+  return {};
+}
+
+}  // namespace
+
+Result<Cgroup> Cgroup::create(const Layout& layout, const std::string& relative_path) {
+  auto context = fmt::format("creating cgroup {}", relative_path);
+  auto prefixes = BERTH_TRY_CONTEXT(relative_path_prefixes(relative_path), context);
+  Cgroup cgroup(layout, relative_path);
+  CreatedDirectories created;  // removed again if a step fails
+  if (layout.mode == Mode::v2)
+    BERTH_TRY_CONTEXT(make_v2_directories(layout, prefixes, created), context);
+  else
+    BERTH_TRY_CONTEXT(make_v1_directories(cgroup, prefixes, created), context);
   created.keep();
   return cgroup;
 }

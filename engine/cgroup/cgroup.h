@@ -90,7 +90,8 @@ class Cgroup {
   Mode mode() const { return layout_.mode; }
   const Layout& layout() const { return layout_; }
 
-  // Writes the limits that are set (and only those).
+  // Writes the limits that are set, and only those (see Limits for Docker's swap default). A limit whose
+  // controller the host lacks is an error naming it.
   Result<void> apply(const Limits& limits);
   // v1 and hybrid: devices.deny/devices.allow lines, starting from "deny all". v2: an eBPF
   // BPF_PROG_TYPE_CGROUP_DEVICE program compiled from the rules, attached to the cgroup (replacing ours).
@@ -114,17 +115,18 @@ class Cgroup {
     std::vector<std::string> tasks_files;  // "<dir>/tasks" of every v1 hierarchy (none on v2)
   };
   SelfJoinPlan self_join_plan() const;
-  // Every process in the cgroup (v1: from the memory or pids hierarchy, whichever exists).
+  // Every process in the cgroup and in cgroups made inside it (v1: read from the pids or memory hierarchy).
   Result<std::vector<pid_t>> processes() const;
-  // Sends `signal` to every process in it.
+  // Sends `signal` to every process in it; SIGKILL goes through cgroup.kill where the kernel has it (v2, hybrid).
   Result<void> signal_all(int signal) const;
   // The kernel's OOM killer has killed a process in this cgroup (v1 memory.oom_control oom_kill, v2 memory.events
   // oom_kill).
   Result<bool> oom_killed() const;
   Result<Stats> stats() const;
   bool exists() const;
-  // Kills what is left (SIGKILL, waiting briefly for the cgroup to empty) and removes the directories from every
-  // hierarchy. Missing directories are fine, so this also cleans up after a crash.
+  // Kills what is left (cgroup.kill, or on v1 freeze + SIGKILL + thaw), waits up to 2 s for the cgroup to empty and
+  // removes its directories (and any made inside them) from every hierarchy; never the shared parent. Missing
+  // directories are fine, so this also cleans up after a crash.
   Result<void> remove();
 
   // The directory of this cgroup in one hierarchy ("memory", "pids", ... or "" for the unified one).

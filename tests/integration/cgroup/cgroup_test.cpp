@@ -175,6 +175,14 @@ TEST_CASE("create, apply, attach and remove on this host, with timings") {
     CHECK(read_trimmed(cgroup->directory("cpu") + "/cpu.shares") == "512");
   }
   CHECK(read_trimmed(cgroup->directory("pids") + "/pids.max") == "64");
+  // Raising and lowering again (an update): the kernel keeps memory <= memory+swap after every single write.
+  for (int64_t memory : {512 * kMiB, 16 * kMiB, 64 * kMiB}) {
+    Limits memory_only;
+    memory_only.memory_bytes = memory;
+    INFO("memory limit " << memory);
+    REQUIRE(cgroup->apply(memory_only));
+    CHECK(cgroup->stats().value().memory_limit_bytes == uint64_t(memory));
+  }
 
   Child child([] {
     ::pause();
