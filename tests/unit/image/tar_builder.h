@@ -4,6 +4,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -192,9 +193,14 @@ class TempDir {
     path_ = *made;
   }
   ~TempDir() {
-    // Make everything writable again first: tests create read-only directories.
-    std::string command = "chmod -R u+rwx '" + path_ + "' 2>/dev/null";
-    (void)!std::system(command.c_str());
+    // Make directories writable again first: tests create read-only ones, which stop an unprivileged removal.
+    ::nftw(
+        path_.c_str(),
+        [](const char* path, const struct stat* st, int type, FTW*) {
+          if (type == FTW_D) ::chmod(path, (st->st_mode & 07777) | S_IRWXU);
+          return 0;
+        },
+        16, FTW_PHYS);
     (void)fs::remove_tree(path_);
   }
   TempDir(const TempDir&) = delete;

@@ -27,7 +27,7 @@ struct Sandbox {
   Sandbox() {
     REQUIRE(fs::make_directories(layer));
     REQUIRE(fs::make_directories(outside));
-    REQUIRE(fs::write_file_atomic(outside + "/secret", "host data"));
+    REQUIRE(fs::write_file_atomic(outside + "/secret", "host data", 0644, fs::Durability::process_crash));
   }
   Result<UnpackSummary> unpack(const std::string& tar, bool privileged = false) {
     auto input = bytes_fd(tar);
@@ -347,4 +347,25 @@ TEST_CASE("entry names beyond ustar limits survive through pax", "[tar]") {
   INFO((utf8 ? "" : utf8.error().message()));
   REQUIRE(utf8);
   CHECK(fs::read_file(box.layer + "/ünïcödé").value_or("") == "utf8");
+}
+
+TEST_CASE("mutated tarballs fail cleanly and never write outside the layer", "[tar][security]") {
+  std::string tar = build_tar({directory_entry("a"), symlink_entry("a/up", "../../outside"), file_entry("a/f", "data"),
+                               hardlink_entry("a/h", "a/f"), symlink_entry("abs", "/"), file_entry("b/.wh.x", ""),
+                               file_entry("c", std::string(3000, 'c'))});
+  uint32_t state = 12345;  // a fixed xorshift sequence: the same mutations on every run
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 17;
+    state ^= state << 5;
+    return state;
+  };
+  for (int round = 0; round < 300; ++round) {
+    std::string mutated = tar;
+    for (int flips = 1 + static_cast<int>(next() % 8); flips > 0; --flips)
+      mutated[next() % std::min<size_t>(mutated.size(), 4096)] = static_cast<char>(next());
+    Sandbox box;
+    (void)box.unpack(mutated);  // success or error are both fine; escaping is not
+    box.check_outside_untouched();
+  }
 }
