@@ -65,7 +65,6 @@ int main(int argc, char** argv) {
   // "-h" is not help: `run -h` sets the hostname, as in Docker.
   app.set_help_flag("--help", "Print this help and exit");
   app.require_subcommand(1);
-  app.fallthrough();
   app.set_help_all_flag("--help-all", "Show help for every command");
   app.add_option("--root", context.options.root, "State root (default /var/lib/berth and /run/berth; env BERTH_ROOT)");
   app.add_option("--log-level", context.options.log_level, "Log level: trace, debug, info, warn, error")

@@ -77,9 +77,10 @@ void add_create_flags(CLI::App* command, CreateFlags& f, bool is_run) {
   command->add_option("--stop-timeout", f.stop_timeout, "Timeout (in seconds) to stop a container");
   command->add_option("--runtime", f.runtime, "Path of an OCI runtime to use instead of the embedded one");
   command->add_option("--log-opt", f.log_opts, "Log driver options: max-size, max-file")->allow_extra_args(false);
-  command->add_option("arguments", f.arguments, "IMAGE [COMMAND] [ARG...]");
-  // Everything after the image belongs to the container's command, flags included (`run busybox ls -l`).
+  // IMAGE [COMMAND] [ARG...]: everything from the image on belongs to the container's command, flags included
+  // (`run busybox ls -l`), so it is not declared as a positional but collected as "remaining" arguments.
   command->prefix_command();
+  command->footer(fmt::format("Usage: berth {} [OPTIONS] IMAGE [COMMAND] [ARG...]", is_run ? "run" : "create"));
 }
 
 Result<std::optional<int64_t>> parse_size_flag(const std::string& text, const char* flag) {
@@ -525,8 +526,9 @@ void add_exec(CLI::App* parent, CommandContext& context) {
   command->add_option("--env-file", flags->env_files, "Read in a file of environment variables")->allow_extra_args(false);
   command->add_option("-u,--user", flags->user, "Username or UID (format: <name|uid>[:<group|gid>])");
   command->add_option("-w,--workdir", flags->workdir, "Working directory inside the container");
-  command->add_option("arguments", flags->arguments, "CONTAINER COMMAND [ARG...]");
+  // CONTAINER COMMAND [ARG...] arrive as "remaining" arguments (see add_create_flags).
   command->prefix_command();
+  command->footer("Usage: berth exec [OPTIONS] CONTAINER COMMAND [ARG...]");
   command->callback([&context, flags, command] {
     for (auto& extra : command->remaining()) flags->arguments.push_back(extra);
     if (flags->arguments.size() < 2) {

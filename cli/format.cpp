@@ -7,16 +7,28 @@
 
 namespace berth::cli {
 
+namespace {
+
+// Characters on screen, not bytes: "…" is one column.
+size_t display_width(const std::string& cell) {
+  size_t width = 0;
+  for (unsigned char c : cell)
+    if ((c & 0xC0) != 0x80) ++width;
+  return width;
+}
+
+}  // namespace
+
 std::string render_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths(header.size(), 0);
-  for (size_t i = 0; i < header.size(); ++i) widths[i] = header[i].size();
+  for (size_t i = 0; i < header.size(); ++i) widths[i] = display_width(header[i]);
   for (const auto& row : rows)
-    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], display_width(row[i]));
   auto line = [&](const std::vector<std::string>& cells) {
     std::string out;
     for (size_t i = 0; i < cells.size(); ++i) {
       out += cells[i];
-      if (i + 1 < cells.size()) out += std::string(widths[i] - cells[i].size() + 3, ' ');
+      if (i + 1 < cells.size()) out += std::string(widths[i] - display_width(cells[i]) + 3, ' ');
     }
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out + "\n";
