@@ -343,18 +343,18 @@ bool join_namespaces(const InitPlan& plan) {
   return true;
 }
 
-bool unshare_cgroup_namespace(bool wanted) {
-  // Only once we are inside the container's cgroup: the new namespace's root is the cgroup we are in now.
-  if (wanted && ::unshare(CLONE_NEWCGROUP) != 0) return fail(errno, "unshare the cgroup namespace");
+bool join_cgroup(const InitPlan& plan, bool in_cgroup) {
+  // First of all: nothing may run outside the container's cgroup (and its limits), not even our own set-up.
+  if (in_cgroup || !plan.cgroup_join) return true;
+  const char* failed = nullptr;
+  if (int error = cgroup::join_self(*plan.cgroup_join, &failed); error != 0)
+    return fail(error, "join the container's cgroup (%s)", failed ? failed : "?");
   return true;
 }
 
-bool wait_for_cgroup(const InitPlan& plan) {
-  if (!plan.wait_for_cgroup) return true;
-  SyncMessage message;
-  if (!receive_sync_message(plan.sync_fd, message, nullptr))
-    return fail(errno ? errno : EPIPE, "wait for the runtime to place us in the cgroup");
-  if (message.kind != SyncKind::cgroup_joined) return fail(EPROTO, "unexpected message while waiting for the cgroup");
+bool unshare_cgroup_namespace(const InitPlan& plan) {
+  // Only once we are inside the container's cgroup: the new namespace's root is the cgroup we are in now.
+  if (plan.unshare_cgroup_namespace && ::unshare(CLONE_NEWCGROUP) != 0) return fail(errno, "unshare the cgroup namespace");
   return true;
 }
 
@@ -1019,16 +1019,17 @@ bool wait_for_start(const InitPlan& plan, ChildState& state) {
 
 // ---- the two sequences ----------------------------------------------------------------------------------------
 
-bool set_up_container_init(const InitPlan& plan, ChildState& state) {
+bool set_up_container_init(const InitPlan& plan, ChildState& state, bool in_cgroup) {
   const RuntimeSpec& spec = *plan.spec;
   const ProcessSpec& process = *plan.process;
+  CHILD_STEP(join_cgroup(plan, in_cgroup));
   CHILD_STEP(reset_signal_handling());
   CHILD_STEP(protect_from_inspection());
   CHILD_STEP(install_stdio(plan));
   CHILD_STEP(close_inherited_fds(plan));
   CHILD_STEP(become_session_leader());
   CHILD_STEP(join_namespaces(plan));
-  CHILD_STEP(unshare_cgroup_namespace(plan.unshare_cgroupns_early));
+  CHILD_STEP(unshare_cgroup_namespace(plan));
   CHILD_STEP(set_oom_score_adj(process));
   CHILD_STEP(set_rlimits(process));
   CHILD_STEP(setup_rootfs(plan, state));
@@ -1038,10 +1039,6 @@ bool set_up_container_init(const InitPlan& plan, ChildState& state) {
   CHILD_STEP(setup_console(plan, state));
   CHILD_STEP(mask_paths(spec, state));
   CHILD_STEP(make_paths_read_only(spec, state));
-  // v1: the parent's cgroup.procs write (an RCU grace period) ran in parallel with all of the above, none of which
-  // runs anything of the user's; we must be inside before the user's program and before the cgroup namespace.
-  CHILD_STEP(wait_for_cgroup(plan));
-  CHILD_STEP(unshare_cgroup_namespace(plan.unshare_cgroupns_late));
   CHILD_STEP(set_personality(spec));
   CHILD_STEP(set_no_new_privileges(process));
   CHILD_STEP(seccomp_before_dropping_privileges(plan));
@@ -1059,8 +1056,8 @@ bool set_up_container_init(const InitPlan& plan, ChildState& state) {
 
 bool set_up_exec_process(const InitPlan& plan, ChildState& state) {
   const ProcessSpec& process = *plan.process;
-  // Our parent (the intermediate) already joined the container's namespaces, including its mount namespace, so "/"
-  // is the container's root.
+  // Our parent (the intermediate) already joined the container's cgroup and namespaces, including its mount
+  // namespace, so "/" is the container's root.
   CHILD_STEP(reset_signal_handling());
   CHILD_STEP(protect_from_inspection());
   CHILD_STEP(install_stdio(plan));
@@ -1068,7 +1065,6 @@ bool set_up_exec_process(const InitPlan& plan, ChildState& state) {
   CHILD_STEP(become_session_leader());
   state.root_fd = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (state.root_fd < 0) return fail(errno, "open the container's root");
-  CHILD_STEP(wait_for_cgroup(plan));
   CHILD_STEP(set_oom_score_adj(process));
   CHILD_STEP(set_rlimits(process));
   CHILD_STEP(setup_console(plan, state));
@@ -1087,12 +1083,16 @@ bool set_up_exec_process(const InitPlan& plan, ChildState& state) {
 
 }  // namespace
 
-void run_child(const InitPlan& plan) {
+void run_child(const InitPlan& plan, bool in_cgroup) {
   ChildState state;
-  bool ready = plan.role == ProcessRole::container_init ? set_up_container_init(plan, state)
+  bool ready = plan.role == ProcessRole::container_init ? set_up_container_init(plan, state, in_cgroup)
                                                         : set_up_exec_process(plan, state);
   if (!ready) exit_with_failure(plan, state);
   exec_program(plan, state);
 }
+
+bool join_cgroup_self(const InitPlan& plan) { return join_cgroup(plan, false); }
+
+void report_child_failure(const InitPlan& plan) { exit_with_failure(plan, ChildState{}); }
 
 }  // namespace berth::runtime

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/cgroup/cgroup.h"
 #include "engine/runtime/oci_spec.h"
 
 namespace berth::runtime {
@@ -59,10 +60,11 @@ struct InitPlan {
   std::vector<std::pair<int, int>> join_namespaces;  // (fd, CLONE_NEW*) joined with setns, pid excluded
 
   // Namespaces and cgroup.
-  bool new_network = false;         // bring lo up
-  bool unshare_cgroupns_early = false;  // v2: born in the cgroup (CLONE_INTO_CGROUP), unshare at once
-  bool unshare_cgroupns_late = false;   // v1: unshare after the parent moved us in
-  bool wait_for_cgroup = false;         // v1: the parent writes our pid into cgroup.procs, then says go
+  bool new_network = false;             // bring lo up
+  bool unshare_cgroup_namespace = false;  // once inside the cgroup, so that it is the namespace's root
+  // The v1 half of joining the cgroup: the child writes "0" into each hierarchy's `tasks` (the unified half is
+  // clone3(CLONE_INTO_CGROUP)). Null: no cgroup.
+  const cgroup::Cgroup::SelfJoinPlan* cgroup_join = nullptr;
 
   // Root file system.
   std::vector<PreparedMount> mounts;
@@ -85,7 +87,14 @@ struct InitPlan {
 };
 
 // The child's entry point after clone: sets the process up step by step, then execve. Never returns; a failure is
-// reported to the parent over plan.sync_fd (errno + what failed) and the child exits 1.
-[[noreturn]] void run_child(const InitPlan& plan);
+// reported to the parent over plan.sync_fd (errno + what failed) and the child exits 1. `in_cgroup`: an
+// intermediate parent already joined the cgroup (the child inherited it).
+[[noreturn]] void run_child(const InitPlan& plan, bool in_cgroup = false);
+
+// Joins the v1 hierarchies of plan.cgroup_join by writing "0" into their `tasks` files (no allocation). False with
+// the failure recorded for report_child_failure().
+bool join_cgroup_self(const InitPlan& plan);
+// Reports the recorded failure to the parent over plan.sync_fd and exits 1.
+[[noreturn]] void report_child_failure(const InitPlan& plan);
 
 }  // namespace berth::runtime

@@ -12,7 +12,6 @@
 
 #include <cstring>
 #include <fmt/core.h>
-#include <functional>
 
 #include "core/fs.h"
 #include "core/log.h"
@@ -28,7 +27,8 @@ namespace {
 // ---- processes ------------------------------------------------------------------------------------------------
 
 // clone3 without a new stack: the child continues here like after fork(), with a pidfd for the parent and, on
-// cgroup v2, born directly inside `cgroup_fd` (so it never runs a single instruction outside its cgroup).
+// cgroup v2 and hybrid, born directly inside the unified `cgroup_fd` (so it never runs a single instruction outside
+// that cgroup; the v1 hierarchies it joins itself, first thing).
 pid_t clone_process(uint64_t flags, int* pidfd, int cgroup_fd, bool as_sibling) {
   clone_args args{};
   args.flags = flags | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0) | (as_sibling ? CLONE_PARENT : 0);
@@ -76,11 +76,12 @@ class ChildProcess {
   UniqueFd pidfd_;
 };
 
-// Runs in a child cloned from the caller: joins `namespace_fd`'s namespaces, then clones the real process as our
-// sibling (a child of the caller) and hands its pid and pidfd to the caller. Needed to enter a pid namespace, which
-// only ever applies to children. Allocates nothing.
-[[noreturn]] void run_intermediate(int namespace_fd, int setns_flags, uint64_t clone_flags, int cgroup_fd,
-                                   const InitPlan& plan) {
+// Runs in a child cloned from the caller (already inside the unified cgroup): joins the v1 cgroups, then
+// `namespace_fd`'s namespaces, then clones the real process as our sibling (a child of the caller), which inherits
+// all of that, and hands its pid and pidfd to the caller. Needed to enter a pid namespace, which only ever applies
+// to children, and a mount namespace in which the host's cgroupfs is out of reach. Allocates nothing.
+[[noreturn]] void run_intermediate(int namespace_fd, int setns_flags, uint64_t clone_flags, const InitPlan& plan) {
+  if (!join_cgroup_self(plan)) report_child_failure(plan);
   SyncMessage message;
   if (::setns(namespace_fd, setns_flags) != 0) {
     message.kind = SyncKind::error;
@@ -90,8 +91,8 @@ class ChildProcess {
     ::_exit(1);
   }
   int pidfd = -1;
-  pid_t pid = clone_process(clone_flags, &pidfd, cgroup_fd, /*as_sibling=*/true);
-  if (pid == 0) run_child(plan);
+  pid_t pid = clone_process(clone_flags, &pidfd, -1, /*as_sibling=*/true);
+  if (pid == 0) run_child(plan, /*in_cgroup=*/true);
   if (pid < 0) {
     message.kind = SyncKind::error;
     message.error_number = errno;
@@ -137,22 +138,9 @@ enum class Milestone {
   exec,   // execve succeeded (our end of the socket saw EOF)
 };
 
-// Follows the child's messages until `until`. `on_pid` runs once the pid of the process is known (for the cgroup v1
-// attach, which must precede the user's program).
-Result<void> follow_child(int sync_fd, Milestone until, ChildProcess& process, UniqueFd& console,
-                          const std::function<Result<void>()>& on_pid) {
+// Follows the child's messages until `until`.
+Result<void> follow_child(int sync_fd, Milestone until, ChildProcess& process, UniqueFd& console) {
   bool ready = false;
-  // A failure of ours while the child is running (the cgroup attach, telling it to go on) is often the child's
-  // failure seen from outside (it died: ESRCH, EPIPE): prefer the child's own report when it sent one.
-  auto child_failure_or = [&](Error ours) -> Result<void> {
-    for (;;) {
-      auto received = receive_from_child(sync_fd);
-      if (!received || received->eof) return unexpected(std::move(ours));
-      if (received->message.kind == SyncKind::error) return unexpected(child_error(received->message));
-    }
-  };
-  if (process.pid() > 0 && on_pid)
-    if (auto done = on_pid(); !done) return child_failure_or(std::move(done).error());
   for (;;) {
     auto received = BERTH_TRY(receive_from_child(sync_fd));
     if (received.eof) {
@@ -168,8 +156,6 @@ Result<void> follow_child(int sync_fd, Milestone until, ChildProcess& process, U
         break;
       case SyncKind::child_pid:
         process.reset(message.pid, std::move(received.attached));
-        if (on_pid)
-          if (auto done = on_pid(); !done) return child_failure_or(std::move(done).error());
         if (ready) return {};
         break;
       case SyncKind::ready:
@@ -183,12 +169,12 @@ Result<void> follow_child(int sync_fd, Milestone until, ChildProcess& process, U
   }
 }
 
-Result<void> tell_child_cgroup_joined(int sync_fd) {
-  SyncMessage message;
-  message.kind = SyncKind::cgroup_joined;
-  if (!send_sync_message(sync_fd, message)) return sys_error("tell the container it is in its cgroup");
-  return {};
-}
+// The two halves of joining a cgroup without waiting for an RCU grace period (see cgroup::Cgroup): the unified
+// directory for clone3(CLONE_INTO_CGROUP), and the v1 `tasks` files the child writes itself into.
+struct CgroupEntry {
+  UniqueFd unified_directory;
+  cgroup::Cgroup::SelfJoinPlan join;
+};
 
 // ---- the plan -------------------------------------------------------------------------------------------------
 
@@ -237,17 +223,22 @@ void plan_rootfs(const RuntimeSpec& spec, InitPlan& plan) {
 }
 
 void plan_cgroup(const cgroup::Cgroup& cgroup, bool new_cgroup_namespace, InitPlan& plan) {
-  bool unified = cgroup.mode() == cgroup::Mode::v2;
-  plan.wait_for_cgroup = !unified;  // v2: clone3(CLONE_INTO_CGROUP) put it there already
-  plan.unshare_cgroupns_early = new_cgroup_namespace && unified;
-  plan.unshare_cgroupns_late = new_cgroup_namespace && !unified;
-  if (unified) {
+  plan.unshare_cgroup_namespace = new_cgroup_namespace;
+  if (cgroup.mode() == cgroup::Mode::v2) {
     plan.cgroup_mount = new_cgroup_namespace ? CgroupMountKind::cgroup2_fresh : CgroupMountKind::cgroup2_bind;
     plan.cgroup2_directory = cgroup.directory("");
   } else {
     plan.cgroup_mount = CgroupMountKind::v1_binds;
     plan.cgroup_binds = cgroup_hierarchy_binds(cgroup);
   }
+}
+
+// The child reads its copy of `entry.join` through plan.cgroup_join: `entry` must not move before the clone.
+Result<void> prepare_cgroup_entry(const cgroup::Cgroup& cgroup, CgroupEntry& entry, InitPlan& plan) {
+  entry.unified_directory = BERTH_TRY(cgroup.open_unified_directory());
+  entry.join = cgroup.self_join_plan();
+  plan.cgroup_join = &entry.join;
+  return {};
 }
 
 // Opens the namespaces the spec joins by path (all but pid, which needs the intermediate).
@@ -307,8 +298,8 @@ Result<Launched> launch_container(const LaunchRequest& request) {
   auto cgroup = BERTH_TRY(create_container_cgroup(layout, cgroup_path, spec.resources));
   CgroupUndo cgroup_undo{&cgroup};
   plan_cgroup(cgroup, spec.has_new_namespace(NamespaceKind::cgroup), plan);
-  UniqueFd cgroup_fd;
-  if (cgroup.mode() == cgroup::Mode::v2) cgroup_fd = BERTH_TRY(cgroup.open_directory());
+  CgroupEntry entry;
+  BERTH_TRY(prepare_cgroup_entry(cgroup, entry, plan));
 
   UniqueFd start_directory;
   if (!request.start_immediately) start_directory = BERTH_TRY(open_exec_fifo(request.container_dir));
@@ -325,9 +316,9 @@ Result<Launched> launch_container(const LaunchRequest& request) {
 
   uint64_t flags = new_namespace_flags(spec);
   int pidfd = -1;
-  pid_t pid = clone_process(pid_namespace ? 0 : flags, &pidfd, pid_namespace ? -1 : cgroup_fd.get(), false);
+  pid_t pid = clone_process(pid_namespace ? 0 : flags, &pidfd, entry.unified_directory.get(), false);
   if (pid == 0) {
-    if (pid_namespace) run_intermediate(pid_namespace.get(), CLONE_NEWPID, flags, cgroup_fd.get(), plan);
+    if (pid_namespace) run_intermediate(pid_namespace.get(), CLONE_NEWPID, flags, plan);
     run_child(plan);
   }
   if (pid < 0) return sys_error("clone the container's init");
@@ -338,14 +329,9 @@ Result<Launched> launch_container(const LaunchRequest& request) {
   ChildProcess init;
   (pid_namespace ? intermediate : init).reset(pid, UniqueFd(pidfd));
 
-  auto join_cgroup = [&]() -> Result<void> {
-    if (cgroup.mode() == cgroup::Mode::v2) return {};
-    BERTH_TRY_CONTEXT(cgroup.attach(init.pid()), fmt::format("move the init into cgroup {}", cgroup_path));
-    return tell_child_cgroup_joined(sync.parent.get());
-  };
   UniqueFd console;
   BERTH_TRY(follow_child(sync.parent.get(), request.start_immediately ? Milestone::exec : Milestone::ready, init,
-                         console, join_cgroup));
+                         console));
 
   Launched launched;
   auto [init_pid, init_pidfd] = init.release();
@@ -386,32 +372,21 @@ Result<Executed> launch_exec(const ExecRequest& request) {
   BERTH_TRY(plan_seccomp(*request.spec, plan));
   int setns_flags = BERTH_TRY(namespaces_to_join(request.container_pid));
 
-  UniqueFd cgroup_fd;
-  if (request.cgroup) {
-    if (request.cgroup->mode() == cgroup::Mode::v2)
-      cgroup_fd = BERTH_TRY(request.cgroup->open_directory());
-    else
-      plan.wait_for_cgroup = true;
-  }
+  CgroupEntry entry;
+  if (request.cgroup) BERTH_TRY(prepare_cgroup_entry(*request.cgroup, entry, plan));
   auto sync = BERTH_TRY(make_sync_pair());
   plan.sync_fd = sync.child.get();
 
-  int unused_pidfd = -1;
-  pid_t intermediate_pid = clone_process(0, &unused_pidfd, -1, false);
-  if (intermediate_pid == 0) run_intermediate(request.container_pidfd, setns_flags, 0, cgroup_fd.get(), plan);
+  int intermediate_pidfd = -1;
+  pid_t intermediate_pid = clone_process(0, &intermediate_pidfd, entry.unified_directory.get(), false);
+  if (intermediate_pid == 0) run_intermediate(request.container_pidfd, setns_flags, 0, plan);
   if (intermediate_pid < 0) return sys_error("clone the exec intermediate");
-  ChildProcess intermediate(intermediate_pid, UniqueFd(unused_pidfd));
+  ChildProcess intermediate(intermediate_pid, UniqueFd(intermediate_pidfd));
   sync.child.reset();
 
   ChildProcess process;
-  std::optional<cgroup::Cgroup> cgroup = request.cgroup;
-  auto join_cgroup = [&]() -> Result<void> {
-    if (!plan.wait_for_cgroup) return {};
-    BERTH_TRY_CONTEXT(cgroup->attach(process.pid()), "move the exec'd process into the container's cgroup");
-    return tell_child_cgroup_joined(sync.parent.get());
-  };
   UniqueFd console;
-  BERTH_TRY(follow_child(sync.parent.get(), Milestone::exec, process, console, join_cgroup));
+  BERTH_TRY(follow_child(sync.parent.get(), Milestone::exec, process, console));
   auto status = BERTH_TRY(intermediate.wait());
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     return unexpected(Error("the exec intermediate process failed", ECHILD));

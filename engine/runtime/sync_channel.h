@@ -17,7 +17,6 @@ enum class SyncKind : uint32_t {
   error,          // child -> parent: a step failed (errno + text); the child exits
   console,        // child -> parent: the pty master (fd attached)
   child_pid,      // intermediate -> parent: the pid of the process it cloned (pidfd attached)
-  cgroup_joined,  // parent -> child: the child is in its cgroup (v1), go on
 };
 
 struct SyncMessage {
