@@ -1,5 +1,6 @@
 #include "compose/paths.h"
 
+#include <cctype>
 #include <vector>
 
 #include "compose/diagnostic.h"
@@ -68,6 +69,13 @@ bool is_remote_context(std::string_view context) {
 
 namespace {
 
+bool is_windows_absolute(std::string_view path) {
+  if (path.size() >= 3 && std::isalpha(static_cast<unsigned char>(path[0])) && path[1] == ':' &&
+      (path[2] == '\\' || path[2] == '/'))
+    return true;
+  return path.substr(0, 2) == "\\\\";
+}
+
 class Resolver {
  public:
   Resolver(const std::string& working_dir, const std::string& home) : working_dir_(working_dir), home_(home) {}
@@ -114,9 +122,11 @@ class Resolver {
     return join_path(working_dir_, expanded);
   }
 
+  // Absolute for Unix or for Windows ("C:\\data", "\\\\server\\share"): a Windows client may drive a Unix host and
+  // the other way round, so both are kept as written.
   std::string unix_path(const std::string& value) const {
     std::string expanded = expand_user(value, home_);
-    if (is_absolute_path(expanded)) return expanded;
+    if (is_absolute_path(expanded) || is_windows_absolute(expanded)) return expanded;
     return join_path(working_dir_, expanded);
   }
 

@@ -206,6 +206,8 @@ class TreeBuilder : public YAML::EventHandler {
       parent.merge_sources.push_back(std::move(node));
       return;
     }
+    // An empty value has no position of its own worth showing: point at its key.
+    if (node.is_null() && node.items.empty()) node.mark = key.mark;
     parent.node.entries.push_back(MapEntry{std::move(key.text), std::move(key.mark), std::move(node)});
   }
 

@@ -33,4 +33,40 @@ std::map<std::string, std::string>& no_environment() {
   return empty;
 }
 
+FileAccess MemoryFiles::access() const {
+  FileAccess access;
+  auto files_copy = std::make_shared<std::map<std::string, std::string>>(files);
+  access.read = [files_copy](const std::string& path) -> berth::Result<std::string> {
+    auto it = files_copy->find(path);
+    if (it == files_copy->end()) return berth::Error("open " + path + ": No such file or directory");
+    return it->second;
+  };
+  access.is_file = [files_copy](const std::string& path) { return files_copy->count(path) > 0; };
+  return access;
+}
+
+LoadOptions memory_options(const MemoryFiles& memory, const std::vector<std::string>& files,
+                           const std::map<std::string, std::string>& environment) {
+  LoadOptions options;
+  for (const std::string& file : files)
+    options.files.push_back({file[0] == '/' ? file : "/project/" + file, std::nullopt});
+  options.working_dir = "/project";
+  options.environment = Mapping(environment.begin(), environment.end());
+  options.project_name = "project";
+  options.files_access = memory.access();
+  return options;
+}
+
+LoadedProject load_ok(const LoadOptions& options) {
+  auto loaded = load_project(options);
+  if (!loaded) FAIL("load failed: " << loaded.error().message());
+  return std::move(*loaded);
+}
+
+std::string load_error(const LoadOptions& options) {
+  auto loaded = load_project(options);
+  if (loaded) FAIL("load succeeded, expected an error");
+  return loaded.error().message();
+}
+
 }  // namespace berth::compose::testing
