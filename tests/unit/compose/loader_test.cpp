@@ -58,7 +58,7 @@ TEST_CASE("loader: extends within the extended file and from its sibling file", 
 
 TEST_CASE("loader: a null service is rejected", "[compose][loader][validation]") {
   CHECK_THAT(load_error(fixture_options({"extends/base.yaml"})),
-             Catch::Contains("base.yaml:26:3: services.nil: must be a mapping, found null"));
+             Catch::Contains("base.yaml:25:3: services.nil: must be a mapping, found null"));
 }
 
 TEST_CASE("loader: !reset in an extending service drops the inherited value", "[compose][loader][extends][reset]") {
