@@ -110,7 +110,7 @@ Result<std::string> prepare_bundle(const ContainerStore& store, const ContainerR
   inputs.hostname_file = directory + "/hostname";
   inputs.hosts_file = directory + "/hosts";
   inputs.resolv_conf_file = directory + "/resolv.conf";
-  inputs.cgroups_path = "berth/" + id;
+  inputs.cgroups_path = "/berth/" + id;  // absolute: relative paths are taken below the runtime's own parent
   inputs.init_binary = init_binary_path();
   inputs.container_id = id;
   long cpus = ::sysconf(_SC_NPROCESSORS_CONF);
