@@ -5,15 +5,19 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "core/fs.h"
 #include "core/process.h"
@@ -292,6 +296,13 @@ TEST_CASE("Docker's default confinement holds", "[runtime]") {
     if (has_sysrq) CHECK(outcome.err.find("can't create /proc/sysrq-trigger: Read-only") != std::string::npos);
     CHECK(outcome.err.find("can't create /proc/sys/kernel/domainname: Read-only file system") != std::string::npos);
   }
+  SECTION("sysctls are set inside the container's namespaces") {
+    bundle.config()["linux"]["sysctl"] = {{"net.ipv4.ip_unprivileged_port_start", "0"}, {"kernel.domainname", "example"}};
+    auto outcome = run_shell(bundle, "cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/domainname");
+    INFO(outcome.error << outcome.err);
+    CHECK(outcome.out == "0\nexample\n");
+    CHECK(berth::fs::read_file("/proc/sys/kernel/domainname").value_or("") != "example\n");
+  }
   SECTION("a private network namespace has only lo, up") {
     auto outcome = run_shell(bundle, "ls /sys/class/net; cat /sys/class/net/lo/operstate /sys/class/net/lo/flags");
     INFO(outcome.error << outcome.err);
@@ -555,6 +566,106 @@ TEST_CASE("start reports a program that cannot be executed", "[runtime][cli]") {
     auto status = berth::wait_for_child(created->init.pid);
     REQUIRE(status);
     REQUIRE(runtime.remove(options.id, false).has_value());
+  }
+  require_clean(bundle);
+}
+
+TEST_CASE("namespaces given by path are joined, the pid namespace too", "[runtime]") {
+  Bundle bundle;
+  {
+    bundle.config()["process"]["args"] = {"sleep", "30"};
+    bundle.write_config();
+    rt::Runtime runtime(bundle.state_dir());
+    rt::CreateOptions first;
+    first.bundle = bundle.path();
+    first.id = berth::testing::unique_name("rt-ns-a-");
+    auto created = runtime.run(first);
+    INFO((created ? std::string() : created.error().message()));
+    REQUIRE(created);
+
+    std::string ns = "/proc/" + std::to_string(created->init.pid) + "/ns/";
+    bundle.config()["hostname"] = nullptr;
+    bundle.config()["linux"]["namespaces"] = {{{"type", "pid"}, {"path", ns + "pid"}},
+                                              {{"type", "network"}, {"path", ns + "net"}},
+                                              {{"type", "uts"}, {"path", ns + "uts"}},
+                                              {{"type", "ipc"}, {"path", ns + "ipc"}},
+                                              {{"type", "mount"}}};
+    auto outcome = run_shell(bundle, "hostname; ps -o comm= | grep -c sleep; echo $$");
+    INFO(outcome.error << outcome.err);
+    auto lines = berth::text::split(outcome.out, '\n');
+    REQUIRE(lines.size() >= 3);
+    CHECK(lines[0] == "berthbox");    // the first container's
+    CHECK(lines[1] == "1");           // its sleep is visible: same pid namespace
+    CHECK(std::stoi(lines[2]) > 1);   // and we are not its PID 1
+
+    REQUIRE(runtime.remove(first.id, true).has_value());
+    REQUIRE(berth::wait_for_child(created->init.pid));
+  }
+  require_clean(bundle);
+}
+
+TEST_CASE("berth-runtime create sends the console to --console-socket", "[runtime][cli]") {
+  Bundle bundle;
+  {
+    bundle.config()["process"]["terminal"] = true;
+    bundle.config()["process"]["args"] = {"sh", "-c", "tty; echo done"};
+    bundle.write_config();
+    std::string socket_path = bundle.root() + "/console.sock";
+    berth::UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socket_path.c_str());
+    REQUIRE(::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener.get(), 1) == 0);
+    berth::UniqueFd master;
+    std::thread receiver([&] {
+      berth::UniqueFd connection(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (!connection) return;
+      char payload[64];
+      iovec io{payload, sizeof payload};
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+      msghdr header{};
+      header.msg_iov = &io;
+      header.msg_iovlen = 1;
+      header.msg_control = control;
+      header.msg_controllen = sizeof control;
+      if (::recvmsg(connection.get(), &header, MSG_CMSG_CLOEXEC) <= 0) return;
+      cmsghdr* cmsg = CMSG_FIRSTHDR(&header);
+      if (cmsg && cmsg->cmsg_type == SCM_RIGHTS) {
+        int fd;
+        std::memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
+        master.reset(fd);
+      }
+    });
+    std::string id = berth::testing::unique_name("rt-console-");
+    std::string runtime_binary = berth::testing::berth_binary() + "-runtime";
+    auto created = berth::testing::run_command({runtime_binary, "--root", bundle.state_dir(), "create", "--bundle",
+                                                bundle.path(), "--console-socket", socket_path, id},
+                                               "", "", std::chrono::seconds(20));
+    receiver.join();
+    INFO(created.err);
+    REQUIRE(created.exit_code == 0);
+    REQUIRE(master);
+    auto started = berth::testing::run_command({runtime_binary, "--root", bundle.state_dir(), "start", id}, "", "",
+                                               std::chrono::seconds(20));
+    INFO(started.err);
+    REQUIRE(started.exit_code == 0);
+    std::string out;
+    auto deadline = std::chrono::steady_clock::now() + kTimeout;
+    while (out.find("done") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd entry{master.get(), POLLIN, 0};
+      if (::poll(&entry, 1, 1000) <= 0) continue;
+      char buffer[256];
+      ssize_t n = ::read(master.get(), buffer, sizeof buffer);
+      if (n <= 0) break;
+      out.append(buffer, static_cast<size_t>(n));
+    }
+    CHECK(out.find("/dev/") != std::string::npos);
+    CHECK(out.find("done") != std::string::npos);
+    auto deleted = berth::testing::run_command({runtime_binary, "--root", bundle.state_dir(), "delete", "--force", id},
+                                               "", "", std::chrono::seconds(20));
+    INFO(deleted.err);
+    CHECK(deleted.exit_code == 0);
   }
   require_clean(bundle);
 }
