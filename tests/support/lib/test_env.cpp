@@ -45,7 +45,11 @@ void collect_cgroups(const std::string& directory, int depth, std::set<std::stri
   while (auto* entry = readdir(dir)) {
     if (entry->d_type != DT_DIR || entry->d_name[0] == '.') continue;
     std::string child = directory + "/" + entry->d_name;
-    if (std::strstr(entry->d_name, "berth")) out.insert(child);
+    // berth's containers are berth/<id> in each hierarchy: anything below a "berth" directory counts, and so does
+    // any directory named after berth, except the shared "berth" parent itself, which berth keeps on purpose.
+    bool below_berth = child.find("/berth/") != std::string::npos;
+    bool named_berth = std::strstr(entry->d_name, "berth") != nullptr && std::strcmp(entry->d_name, "berth") != 0;
+    if (below_berth || named_berth) out.insert(child);
     collect_cgroups(child, depth + 1, out);
   }
   closedir(dir);
