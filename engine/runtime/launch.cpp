@@ -197,9 +197,11 @@ void plan_program(const ProcessSpec& process, InitPlan& plan) {
   plan.envp.push_back(nullptr);
 }
 
-Result<void> plan_seccomp(const RuntimeSpec& spec, InitPlan& plan) {
+Result<void> plan_seccomp(const RuntimeSpec& spec, const std::string& cache_dir, InitPlan& plan) {
   if (!spec.seccomp) return {};
-  plan.seccomp_program = BERTH_TRY_CONTEXT(compile_seccomp(*spec.seccomp), "compile the seccomp filter");
+  plan.seccomp_program = BERTH_TRY_CONTEXT(
+      cache_dir.empty() ? compile_seccomp(*spec.seccomp) : compile_seccomp_cached(*spec.seccomp, cache_dir),
+      "compile the seccomp filter");
   plan.seccomp_flags = spec.seccomp->filter_flags;
   return {};
 }
@@ -290,7 +292,7 @@ Result<Launched> launch_container(const LaunchRequest& request) {
   plan.new_network = spec.has_new_namespace(NamespaceKind::network);
   plan_program(spec.process, plan);
   plan_rootfs(spec, plan);
-  BERTH_TRY(plan_seccomp(spec, plan));
+  BERTH_TRY(plan_seccomp(spec, request.seccomp_cache_dir, plan));
   auto namespace_fds = BERTH_TRY(open_namespace_paths(spec, plan));
 
   auto layout = BERTH_TRY_CONTEXT(cgroup::detect(), "detect the cgroup layout");
@@ -369,7 +371,7 @@ Result<Executed> launch_exec(const ExecRequest& request) {
   plan.last_capability = last_capability();
   std::copy(std::begin(request.stdio), std::end(request.stdio), plan.stdio);
   plan_program(*request.process, plan);
-  BERTH_TRY(plan_seccomp(*request.spec, plan));
+  BERTH_TRY(plan_seccomp(*request.spec, request.seccomp_cache_dir, plan));
   int setns_flags = BERTH_TRY(namespaces_to_join(request.container_pid));
 
   CgroupEntry entry;

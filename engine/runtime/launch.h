@@ -20,6 +20,7 @@ struct LaunchRequest {
   std::string container_dir;
   int stdio[3] = {-1, -1, -1};
   bool start_immediately = false;  // run: no exec fifo, execve as soon as set up
+  std::string seccomp_cache_dir;   // compiled seccomp programs; empty: compile every time
 };
 
 struct Launched {
@@ -40,6 +41,7 @@ struct ExecRequest {
   pid_t container_pid = 0;
   std::optional<cgroup::Cgroup> cgroup;     // the container's cgroup, if it has one
   int stdio[3] = {-1, -1, -1};
+  std::string seccomp_cache_dir;
 };
 
 struct Executed {

@@ -139,6 +139,7 @@ Result<Created> Runtime::create_container(const CreateOptions& options, bool sta
   request.stdio[1] = options.stdout_fd;
   request.stdio[2] = options.stderr_fd;
   request.start_immediately = start_immediately;
+  request.seccomp_cache_dir = seccomp_cache_dir();
   auto launched = BERTH_TRY_CONTEXT(launch_container(request), failure_context);
 
   // From here on the container exists; failures must not leave its init or cgroup behind.
@@ -256,7 +257,15 @@ Result<std::string> Runtime::state_json(const std::string& id) const {
   return oci_state_json(record, effective_status(record));
 }
 
-Result<std::vector<std::string>> Runtime::list() const { return fs::list_directory(state_dir_); }
+Result<std::vector<std::string>> Runtime::list() const {
+  auto names = BERTH_TRY(fs::list_directory(state_dir_));
+  std::vector<std::string> ids;
+  for (auto& name : names)
+    if (validate_container_id(name)) ids.push_back(name);  // not ".seccomp-cache" and other bookkeeping
+  return ids;
+}
+
+std::string Runtime::seccomp_cache_dir() const { return state_dir_ + "/.seccomp-cache"; }
 
 Result<void> Runtime::kill(const std::string& id, int signal, bool all) {
   BERTH_TRY(validate_container_id(id));
@@ -318,6 +327,7 @@ Result<ExecProcess> Runtime::exec(const std::string& id, const ExecOptions& opti
   request.stdio[0] = options.stdin_fd;
   request.stdio[1] = options.stdout_fd;
   request.stdio[2] = options.stderr_fd;
+  request.seccomp_cache_dir = seccomp_cache_dir();
   auto executed = BERTH_TRY_CONTEXT(launch_exec(request), failure_context);
 
   ExecProcess result;

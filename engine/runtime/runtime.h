@@ -88,6 +88,7 @@ class Runtime {
  private:
   Result<Created> create_container(const CreateOptions& options, bool start_immediately);
   std::string container_dir(const std::string& id) const;
+  std::string seccomp_cache_dir() const;
 
   std::string state_dir_;
 };

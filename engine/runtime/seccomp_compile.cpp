@@ -4,9 +4,16 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <fmt/core.h>
 
+#include "core/digest.h"
 #include "core/fd.h"
+#include "core/fs.h"
 #include "core/log.h"
 
 namespace berth::runtime {
@@ -60,6 +67,53 @@ Result<std::vector<BpfInstruction>> compile_seccomp(const SeccompSpec& spec) {
   if (::pread(memory.get(), program.data(), static_cast<size_t>(size), 0) != size)
     return sys_error("read the seccomp program");
   if (program.size() > 0xffff) return unexpected(Error("seccomp program is too long", E2BIG));
+  return program;
+}
+
+std::string seccomp_cache_key(const SeccompSpec& spec) {
+  Sha256 hash;
+  auto add = [&](uint64_t value) { hash.update(&value, sizeof value); };
+  const scmp_version* version = seccomp_version();
+  add(version ? (uint64_t{version->major} << 32 | version->minor << 16 | version->micro) : 0);
+  add(spec.default_action);
+  add(spec.architectures.size());
+  for (auto arch : spec.architectures) add(arch);
+  add(spec.rules.size());
+  for (const auto& rule : spec.rules) {
+    add(rule.syscall.size());
+    hash.update(rule.syscall);
+    add(rule.action);
+    add(rule.conditions.size());
+    for (const auto& condition : rule.conditions) {
+      add(condition.index);
+      add(static_cast<uint64_t>(condition.op));
+      add(condition.value);
+      add(condition.value_two);
+    }
+  }
+  return hash.finish_hex();
+}
+
+Result<std::vector<BpfInstruction>> compile_seccomp_cached(const SeccompSpec& spec, const std::string& cache_dir) {
+  std::string path = fmt::format("{}/{}.bpf", cache_dir, seccomp_cache_key(spec));
+  if (auto cached = fs::read_file(path); cached && !cached->empty() && cached->size() % sizeof(BpfInstruction) == 0) {
+    std::vector<BpfInstruction> program(cached->size() / sizeof(BpfInstruction));
+    std::memcpy(program.data(), cached->data(), cached->size());
+    return program;
+  }
+  auto program = BERTH_TRY(compile_seccomp(spec));
+  // Written whole under a unique name, then renamed: a reader sees a complete program or none.
+  if (fs::make_directories(cache_dir, 0700)) {
+    std::string temporary = fmt::format("{}.tmp-{}", path, ::getpid());
+    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    size_t size = program.size() * sizeof(BpfInstruction);
+    if (fd && ::write(fd.get(), program.data(), size) == static_cast<ssize_t>(size)) {
+      fd.reset();
+      if (::rename(temporary.c_str(), path.c_str()) != 0) ::unlink(temporary.c_str());
+    } else {
+      ::unlink(temporary.c_str());
+    }
+  }
   return program;
 }
 

@@ -296,6 +296,17 @@ TEST_CASE("Docker's default confinement holds", "[runtime]") {
     if (has_sysrq) CHECK(outcome.err.find("can't create /proc/sysrq-trigger: Read-only") != std::string::npos);
     CHECK(outcome.err.find("can't create /proc/sys/kernel/domainname: Read-only file system") != std::string::npos);
   }
+  SECTION("with no_new_privileges the filter is installed last and still holds") {
+    bundle.config()["process"]["noNewPrivileges"] = true;
+    auto outcome = run_shell(bundle, "grep NoNewPrivs /proc/self/status; grep Seccomp: /proc/self/status; "
+                                     "mount -t tmpfs none /mnt && echo mounted; echo done");
+    INFO(outcome.error << outcome.err);
+    CHECK(outcome.out.find("NoNewPrivs:\t1") != std::string::npos);
+    CHECK(outcome.out.find("Seccomp:\t2") != std::string::npos);
+    CHECK(outcome.out.find("mounted") == std::string::npos);
+    CHECK(outcome.out.find("done") != std::string::npos);
+    CHECK(berth::fs::list_directory(bundle.state_dir() + "/.seccomp-cache").value_or(std::vector<std::string>{}).size() == 1);
+  }
   SECTION("sysctls are set inside the container's namespaces") {
     bundle.config()["linux"]["sysctl"] = {{"net.ipv4.ip_unprivileged_port_start", "0"}, {"kernel.domainname", "example"}};
     auto outcome = run_shell(bundle, "cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/domainname");

@@ -11,6 +11,7 @@
 #include "engine/runtime/names.h"
 #include "engine/runtime/oci_spec.h"
 #include "engine/runtime/runtime.h"
+#include "engine/runtime/seccomp_compile.h"
 #include "engine/runtime/state_store.h"
 
 using namespace berth::runtime;
@@ -328,4 +329,26 @@ TEST_CASE("container ids and state records", "[runtime][state]") {
   CHECK(oci_state_json(record, Status::stopped).find("\"pid\"") == std::string::npos);
   // A pid that is not ours (start time 5678 will not match) is stopped.
   CHECK(effective_status(record) == Status::stopped);
+}
+
+TEST_CASE("the seccomp cache key follows everything that shapes the program", "[runtime][seccomp]") {
+  SeccompSpec base;
+  base.default_action = SCMP_ACT_ERRNO(EPERM);
+  base.architectures = {SCMP_ARCH_X86_64};
+  base.rules = {SeccompRule{"mount", SCMP_ACT_ALLOW, {}}};
+  auto key = seccomp_cache_key(base);
+  CHECK(key.size() == 64);
+  CHECK(seccomp_cache_key(base) == key);
+  auto changed = base;
+  changed.rules[0].syscall = "umount2";
+  CHECK(seccomp_cache_key(changed) != key);
+  changed = base;
+  changed.rules[0].conditions.push_back(SeccompCondition{0, SCMP_CMP_EQ, 1, 0});
+  CHECK(seccomp_cache_key(changed) != key);
+  changed = base;
+  changed.architectures.push_back(SCMP_ARCH_X86);
+  CHECK(seccomp_cache_key(changed) != key);
+  changed = base;
+  changed.default_action = SCMP_ACT_ERRNO(ENOSYS);
+  CHECK(seccomp_cache_key(changed) != key);
 }
