@@ -365,7 +365,8 @@ void register_runtime_commands(CLI::App& app, CommandContext& context) {
   exec->add_option("--pid-file", exec_flags->pid_file, "File to write the process's pid to");
   exec->add_option("id", exec_flags->id, "Container id")->required();
   exec->add_option("command", exec_flags->command, "Command and arguments");
-  exec->prefix_command(false);
+  // As runc (urfave/cli): everything after the id is the command, "-c" included.
+  exec->positionals_at_end(true);
   exec->callback([&context, globals, exec_flags] {
     apply_globals(*globals);
     auto process_json = exec_process_json(*exec_flags);

@@ -11,7 +11,6 @@
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
-#include <grp.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
@@ -299,11 +298,14 @@ bool drop_bounding_set(const InitPlan& plan) {
 bool switch_user(const ProcessSpec& process) {
   // Keep the permitted set across setuid; we set all five sets explicitly right after.
   if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return fail(errno, "prctl(PR_SET_KEEPCAPS)");
+  // Raw syscalls, not glibc's wrappers: in a process cloned from a multi-threaded caller, glibc still believes in
+  // the caller's other threads and would try to make them change ids too (taking its thread-list lock, which one of
+  // them may have held at clone time). We are single-threaded: the per-thread syscall is exactly right.
   const auto& user = process.user;
-  if (::setgroups(user.additional_gids.size(), user.additional_gids.data()) != 0)
+  if (::syscall(SYS_setgroups, user.additional_gids.size(), user.additional_gids.data()) != 0)
     return fail(errno, "setgroups (%zu groups)", user.additional_gids.size());
-  if (::setresgid(user.gid, user.gid, user.gid) != 0) return fail(errno, "setgid %u", user.gid);
-  if (::setresuid(user.uid, user.uid, user.uid) != 0) return fail(errno, "setuid %u", user.uid);
+  if (::syscall(SYS_setresgid, user.gid, user.gid, user.gid) != 0) return fail(errno, "setgid %u", user.gid);
+  if (::syscall(SYS_setresuid, user.uid, user.uid, user.uid) != 0) return fail(errno, "setuid %u", user.uid);
   return true;
 }
 
