@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -677,6 +678,42 @@ TEST_CASE("berth-runtime create sends the console to --console-socket", "[runtim
                                                "", "", std::chrono::seconds(20));
     INFO(deleted.err);
     CHECK(deleted.exit_code == 0);
+  }
+  require_clean(bundle);
+}
+
+TEST_CASE("a multi-threaded caller whose threads hold the allocator is fine", "[runtime]") {
+  // The engine calls the runtime from a process with other threads; the child must not need anything they may
+  // hold (malloc's arena lock) between clone and execve.
+  Bundle bundle;
+  {
+    bundle.write_config();
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> allocators;
+    for (int i = 0; i < 2; ++i)
+      allocators.emplace_back([&stop] {
+        while (!stop) {
+          std::vector<std::string> churn;
+          for (int j = 0; j < 64; ++j) churn.emplace_back(static_cast<size_t>(100 + j * 37), 'x');
+        }
+      });
+    rt::Runtime runtime(bundle.state_dir());
+    int exited_cleanly = 0;
+    for (int i = 0; i < 15; ++i) {
+      rt::CreateOptions options;
+      options.bundle = bundle.path();
+      options.id = berth::testing::unique_name("rt-mt-");
+      auto created = runtime.run(options);
+      if (!created) {
+        UNSCOPED_INFO(created.error().message());
+        break;
+      }
+      if (collect_until_exit(created->init.pid, created->pidfd.get(), {}) == 0) ++exited_cleanly;
+      (void)runtime.remove(options.id, true);
+    }
+    stop = true;
+    for (auto& thread : allocators) thread.join();
+    CHECK(exited_cleanly == 15);
   }
   require_clean(bundle);
 }
