@@ -18,6 +18,7 @@
 
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/memory.h"
 #include "core/text.h"
 #include "engine/cgroup/cgroup.h"
 #include "engine/container/logs.h"
@@ -205,6 +206,7 @@ int Supervision::run() {
   stdin_open_ = attached_ && record_.settings.open_stdin;
   int pass_fd = (attached_ && record_.settings.tty) ? launched_.console_master.get() : -1;
   send_message(sync_fd_, fmt::format("started {} {}", launched_.init.pid, launched_.init.start_time), pass_fd);
+  shed_startup_memory();
   event_loop();
   finish();
   return 0;
