@@ -195,8 +195,15 @@ void add_create_flags(CLI::App* command, CreateFlags& flags) {
   command->add_option("--pid-file", flags.pid_file, "File to write the container init's pid to");
   command->add_flag("--no-pivot", flags.no_pivot, "Accepted for compatibility; berth always uses pivot_root");
   command->add_flag("--no-new-keyring", flags.no_new_keyring, "Accepted for compatibility");
-  command->add_option("--preserve-fds", flags.preserve_fds, "Accepted for compatibility (must be 0)");
+  command->add_option("--preserve-fds", flags.preserve_fds, "Must be 0 (passing extra fds is not supported)");
   command->add_option("id", flags.id, "Container id")->required();
+}
+
+Result<void> check_create_flags(const CreateFlags& flags) {
+  if (flags.preserve_fds != 0)
+    return unexpected(Error("--preserve-fds is not supported by berth's runtime", EINVAL));
+  if (flags.no_pivot) log::debug("--no-pivot is ignored: berth always uses pivot_root");
+  return {};
 }
 
 runtime::CreateOptions create_options(const CreateFlags& flags) {
@@ -245,6 +252,10 @@ void register_runtime_commands(CLI::App& app, CommandContext& context) {
   add_create_flags(create, *create_flags);
   create->callback([&context, globals, create_flags] {
     apply_globals(*globals);
+    if (auto checked = check_create_flags(*create_flags); !checked) {
+      context.exit_code = fail_command(*globals, checked.error());
+      return;
+    }
     runtime::Runtime runtime(state_directory(*globals, context));
     auto created = runtime.create(create_options(*create_flags));
     if (!created) {
@@ -334,6 +345,10 @@ void register_runtime_commands(CLI::App& app, CommandContext& context) {
   run->add_flag("--keep", run_flags->keep, "Keep the container's state after it exits");
   run->callback([&context, globals, run_flags] {
     apply_globals(*globals);
+    if (auto checked = check_create_flags(*run_flags); !checked) {
+      context.exit_code = fail_command(*globals, checked.error());
+      return;
+    }
     runtime::Runtime runtime(state_directory(*globals, context));
     auto options = create_options(*run_flags);
     options.return_console = !run_flags->detach && options.console_socket.empty();

@@ -232,12 +232,27 @@ Result<void> Runtime::start(const std::string& id) {
   return write_state_record(directory, record);
 }
 
-Result<ContainerState> Runtime::state(const std::string& id) const {
-  BERTH_TRY(validate_container_id(id));
-  std::string directory = container_dir(id);
+namespace {
+
+// The record of a container, or, while `create` has not written it yet, a record that says "creating".
+Result<StateRecord> read_record_or_creating(const std::string& directory, const std::string& id) {
   if (!fs::is_directory(directory))
     return unexpected(Error(fmt::format("container \"{}\" does not exist", id), ENOENT));
-  auto record = BERTH_TRY_CONTEXT(read_state_record(directory), fmt::format("read state of container {}", id));
+  auto record = read_state_record(directory);
+  if (!record && record.error().errno_value() == ENOENT) {
+    StateRecord creating;
+    creating.id = id;
+    creating.status = Status::creating;
+    return creating;
+  }
+  return std::move(record).context(fmt::format("read state of container {}", id));
+}
+
+}  // namespace
+
+Result<ContainerState> Runtime::state(const std::string& id) const {
+  BERTH_TRY(validate_container_id(id));
+  auto record = BERTH_TRY(read_record_or_creating(container_dir(id), id));
   ContainerState state;
   state.oci_version = kOciVersion;
   state.id = record.id;
@@ -250,10 +265,7 @@ Result<ContainerState> Runtime::state(const std::string& id) const {
 
 Result<std::string> Runtime::state_json(const std::string& id) const {
   BERTH_TRY(validate_container_id(id));
-  std::string directory = container_dir(id);
-  if (!fs::is_directory(directory))
-    return unexpected(Error(fmt::format("container \"{}\" does not exist", id), ENOENT));
-  auto record = BERTH_TRY_CONTEXT(read_state_record(directory), fmt::format("read state of container {}", id));
+  auto record = BERTH_TRY(read_record_or_creating(container_dir(id), id));
   return oci_state_json(record, effective_status(record));
 }
 
