@@ -35,6 +35,11 @@ class TreeBuilder : public YAML::EventHandler {
   }
 
   void OnDocumentEnd() override {
+    if (documents_.size() >= limits_.max_documents) {
+      SourceMark mark;
+      mark.file = file_;
+      fail(mark, "more than " + std::to_string(limits_.max_documents) + " YAML documents");
+    }
     documents_.push_back(root_ ? std::move(*root_) : Node::null_value());
     root_.reset();
   }

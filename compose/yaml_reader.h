@@ -18,6 +18,7 @@ namespace berth::compose {
 struct YamlLimits {
   size_t max_nodes = 500000;  // nodes per document, counting alias expansions
   size_t max_depth = 256;     // nesting depth, counting alias expansions
+  size_t max_documents = 1000;  // documents per stream (yaml-cpp can report empty documents without end)
 };
 
 // Every document of `text`, in order (an empty stream has none; an empty document is a null node).
