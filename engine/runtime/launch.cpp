@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <fmt/core.h>
 
@@ -105,6 +106,23 @@ class ChildProcess {
   (void)send_sync_message(plan.sync_fd, message, pidfd);
   ::_exit(0);
 }
+
+// Debug-level timings of the start-up phases ("--debug"); free when debug logging is off.
+class PhaseClock {
+ public:
+  explicit PhaseClock(const std::string& id) : id_(id), last_(std::chrono::steady_clock::now()) {}
+  void mark(const char* phase) {
+    if (log::level() > log::Level::debug) return;
+    auto now = std::chrono::steady_clock::now();
+    log::debug("container {}: {} (+{} us)", id_, phase,
+               std::chrono::duration_cast<std::chrono::microseconds>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  const std::string& id_;
+  std::chrono::steady_clock::time_point last_;
+};
 
 // ---- the sync socket ------------------------------------------------------------------------------------------
 
@@ -283,6 +301,7 @@ Result<UniqueFd> open_exec_fifo(const std::string& container_dir) {
 }  // namespace
 
 Result<Launched> launch_container(const LaunchRequest& request) {
+  PhaseClock clock(request.id);
   const RuntimeSpec& spec = *request.spec;
   InitPlan plan;
   plan.role = ProcessRole::container_init;
@@ -294,6 +313,7 @@ Result<Launched> launch_container(const LaunchRequest& request) {
   plan_rootfs(spec, plan);
   BERTH_TRY(plan_seccomp(spec, request.seccomp_cache_dir, plan));
   auto namespace_fds = BERTH_TRY(open_namespace_paths(spec, plan));
+  clock.mark("planned");
 
   auto layout = BERTH_TRY_CONTEXT(cgroup::detect(), "detect the cgroup layout");
   auto cgroup_path = BERTH_TRY(cgroup_path_for(spec.cgroups_path, request.id));
@@ -302,6 +322,7 @@ Result<Launched> launch_container(const LaunchRequest& request) {
   plan_cgroup(cgroup, spec.has_new_namespace(NamespaceKind::cgroup), plan);
   CgroupEntry entry;
   BERTH_TRY(prepare_cgroup_entry(cgroup, entry, plan));
+  clock.mark("cgroup created");
 
   UniqueFd start_directory;
   if (!request.start_immediately) start_directory = BERTH_TRY(open_exec_fifo(request.container_dir));
@@ -324,6 +345,7 @@ Result<Launched> launch_container(const LaunchRequest& request) {
     run_child(plan);
   }
   if (pid < 0) return sys_error("clone the container's init");
+  clock.mark("cloned");
   sync.child.reset();
   // Killed and reaped on any failure from here on. With a pid namespace path, `pid` is the intermediate, which
   // exits by itself once it has reported the init's pid.
@@ -334,6 +356,7 @@ Result<Launched> launch_container(const LaunchRequest& request) {
   UniqueFd console;
   BERTH_TRY(follow_child(sync.parent.get(), request.start_immediately ? Milestone::exec : Milestone::ready, init,
                          console));
+  clock.mark(request.start_immediately ? "exec'd" : "ready");
 
   Launched launched;
   auto [init_pid, init_pidfd] = init.release();
