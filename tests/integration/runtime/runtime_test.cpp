@@ -220,6 +220,25 @@ void require_clean(const Bundle& bundle) {
   CHECK(leaks.empty());
 }
 
+// Deletes a container (killing it first) and reaps its init when a test leaves early on a failed REQUIRE, so a
+// failure never leaves a blocked or sleeping init behind. Harmless after a normal delete.
+class ContainerCleanup {
+ public:
+  explicit ContainerCleanup(std::function<void()> cleanup) : cleanup_(std::move(cleanup)) {}
+  ~ContainerCleanup() { cleanup_(); }
+
+ private:
+  std::function<void()> cleanup_;
+};
+
+ContainerCleanup delete_on_exit(rt::Runtime& runtime, const std::string& id, pid_t init) {
+  return ContainerCleanup([&runtime, id, init] {
+    (void)runtime.remove(id, true);
+    int status;
+    (void)::waitpid(init, &status, 0);
+  });
+}
+
 std::string trimmed(const std::string& text) { return std::string(berth::text::trim(text)); }
 
 }  // namespace
@@ -255,6 +274,7 @@ TEST_CASE("exit codes come back through the wait status", "[runtime]") {
     auto created = runtime.run(options);
     INFO((created ? std::string() : created.error().message()));
     REQUIRE(created);
+    auto cleanup = delete_on_exit(runtime, options.id, created->init.pid);
     REQUIRE(runtime.kill(options.id, SIGKILL, true).has_value());
     auto status = berth::wait_for_child(created->init.pid);
     REQUIRE(status);
@@ -398,6 +418,7 @@ TEST_CASE("a terminal gives the program a controlling tty", "[runtime]") {
     auto created = runtime.run(options);
     INFO((created ? std::string() : created.error().message()));
     REQUIRE(created);
+    auto cleanup = delete_on_exit(runtime, options.id, created->init.pid);
     REQUIRE(created->console_master);
     std::string out;
     int code = collect_until_exit(created->init.pid, created->pidfd.get(), {{created->console_master.get(), &out}});
@@ -421,6 +442,7 @@ TEST_CASE("exec joins a running container", "[runtime]") {
     auto created = runtime.run(options);
     INFO((created ? std::string() : created.error().message()));
     REQUIRE(created);
+    auto cleanup = delete_on_exit(runtime, options.id, created->init.pid);
     auto state = runtime.state(options.id);
     REQUIRE(state);
     CHECK(state->status == rt::Status::running);
@@ -526,6 +548,7 @@ TEST_CASE("create, state, start, state, delete through berth-runtime", "[runtime
       result.err = berth::fs::read_file(log).value_or("");
       return result;
     };
+    ContainerCleanup cleanup([&] { cli({"delete", "--force", id}); });
     auto created = cli({"create", "--bundle", bundle.path(), "--pid-file", bundle.root() + "/pid", id});
     INFO(created.err);
     REQUIRE(created.exit_code == 0);
@@ -570,6 +593,7 @@ TEST_CASE("start reports a program that cannot be executed", "[runtime][cli]") {
     auto created = runtime.create(options);
     INFO((created ? std::string() : created.error().message()));
     REQUIRE(created);
+    auto cleanup = delete_on_exit(runtime, options.id, created->init.pid);
     REQUIRE(::unlink((bundle.rootfs() + "/bin/vanishing").c_str()) == 0);
     auto started = runtime.start(options.id);
     REQUIRE_FALSE(started);
@@ -594,6 +618,7 @@ TEST_CASE("namespaces given by path are joined, the pid namespace too", "[runtim
     auto created = runtime.run(first);
     INFO((created ? std::string() : created.error().message()));
     REQUIRE(created);
+    auto cleanup = delete_on_exit(runtime, first.id, created->init.pid);
 
     std::string ns = "/proc/" + std::to_string(created->init.pid) + "/ns/";
     bundle.config()["hostname"] = nullptr;
@@ -651,6 +676,10 @@ TEST_CASE("berth-runtime create sends the console to --console-socket", "[runtim
     });
     std::string id = berth::testing::unique_name("rt-console-");
     std::string runtime_binary = berth::testing::berth_binary() + "-runtime";
+    ContainerCleanup cleanup([&] {
+      berth::testing::run_command({runtime_binary, "--root", bundle.state_dir(), "delete", "--force", id}, "", "",
+                                  std::chrono::seconds(20));
+    });
     auto created = berth::testing::run_command({runtime_binary, "--root", bundle.state_dir(), "create", "--bundle",
                                                 bundle.path(), "--console-socket", socket_path, id},
                                                "", "", std::chrono::seconds(20));
