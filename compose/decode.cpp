@@ -45,7 +45,7 @@ Value to_value(const Node& node) {
       break;
     case NodeKind::mapping:
       value.kind = Value::Kind::map;
-      for (const MapEntry& entry : node.entries) value.map.emplace_back(entry.key, to_value(entry.value));
+      for (const MapEntry& entry : node.entries) value.map.push_back(ValueEntry{entry.key, to_value(entry.value)});
       break;
   }
   return value;

@@ -17,6 +17,8 @@
 
 namespace berth::compose {
 
+struct ValueEntry;
+
 // A free-form value, for extension fields (`x-*`) and the few places where the specification takes any YAML.
 struct Value {
   enum class Kind : uint8_t { null, boolean, integer, number, string, list, map };
@@ -26,7 +28,12 @@ struct Value {
   double number = 0;
   std::string string;
   std::vector<Value> list;
-  std::vector<std::pair<std::string, Value>> map;  // in document order
+  std::vector<ValueEntry> map;  // in document order
+};
+
+struct ValueEntry {
+  std::string key;
+  Value value;
 };
 
 using Extensions = std::map<std::string, Value>;           // "x-foo" -> value

@@ -232,7 +232,7 @@ TEST_CASE("model: develop.watch and x- extensions", "[compose][model]") {
   CHECK(a.develop->watch[0].ignore == std::vector<std::string>{"node_modules"});
   CHECK(a.develop->watch[1].action == "rebuild");
   CHECK(a.extensions.at("x-mine").string == "hello");
-  CHECK(p.extensions.at("x-top").map.at(0).second.integer == 1);
+  CHECK(p.extensions.at("x-top").map.at(0).value.integer == 1);
 }
 
 TEST_CASE("model: the remaining scalar attributes", "[compose][model]") {
