@@ -1,11 +1,15 @@
 #include "engine/container/prepare.h"
 
 #include <fcntl.h>
+
+#include <algorithm>
+#include <cstdlib>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include "core/fs.h"
 #include "core/text.h"
@@ -29,6 +33,36 @@ std::string read_in_root(int root_fd, const char* path) {
     if (content.size() > (16u << 20)) break;  // a passwd file this large is an attack, not a user list
   }
   return content;
+}
+
+// The capabilities this process may hand on (its bounding set), as a bit mask.
+uint64_t own_bounding_set() {
+  auto status = fs::read_file("/proc/self/status").value_or("");
+  auto at = status.find("CapBnd:");
+  if (at == std::string::npos) return ~0ULL;
+  return std::strtoull(status.c_str() + at + 7, nullptr, 16);
+}
+
+// --privileged means "every capability we have": on a host (or in a sandbox) whose bounding set lacks some, asking
+// for them would make capset fail, so the privileged set is clamped to ours. Explicit --cap-add is not clamped: a
+// capability the user named and we cannot give is an error, as with Docker.
+Result<std::string> clamp_privileged_capabilities(const std::string& config_text) {
+  auto config = nlohmann::json::parse(config_text, nullptr, false);
+  if (config.is_discarded()) return unexpected(Error("the generated config.json does not parse", EINVAL));
+  uint64_t bounding = own_bounding_set();
+  const auto& names = spec::all_capabilities();
+  auto& capabilities = config["process"]["capabilities"];
+  for (auto& [set, list] : capabilities.items()) {
+    if (!list.is_array()) continue;
+    nlohmann::json kept = nlohmann::json::array();
+    for (const auto& name : list) {
+      auto position = std::find(names.begin(), names.end(), name.get<std::string>());
+      size_t bit = static_cast<size_t>(position - names.begin());
+      if (position == names.end() || (bit < 64 && (bounding >> bit) & 1)) kept.push_back(name);
+    }
+    list = std::move(kept);
+  }
+  return config.dump(1);
 }
 
 Result<spec::RunOptions> run_options_from(const Settings& settings) {
@@ -122,6 +156,7 @@ Result<std::string> prepare_bundle(const ContainerStore& store, const ContainerR
   if (::getrlimit(RLIMIT_NOFILE, &files) == 0) inputs.nofile_hard_limit = static_cast<int64_t>(files.rlim_max);
   inputs.annotations["org.berth.container.name"] = record.name;
   auto config = BERTH_TRY(spec::build_runtime_spec(record.image_config, options, user, inputs));
+  if (settings.privileged) config = BERTH_TRY(clamp_privileged_capabilities(config));
   BERTH_TRY(fs::write_file_atomic(directory + "/config.json", config, 0600, fs::Durability::process_crash));
   return directory;
 }
