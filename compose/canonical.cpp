@@ -69,11 +69,9 @@ constexpr TransformPattern kTransforms[] = {
     {"include.*", Transform::include},
 };
 
-const TransformPattern* transform_for(const TreePath& path) {
-  if (path.size() < 2) return nullptr;
-  for (const TransformPattern& t : kTransforms)
-    if (path.matches(t.pattern)) return &t;
-  return nullptr;
+const Transform* transform_for(const TreePath& path) {
+  static const PathPatterns<Transform> patterns(kTransforms, &TransformPattern::transform);
+  return patterns.match(path);
 }
 
 Node port_node(const PortSpec& port, const SourceMark& mark) {
@@ -112,7 +110,7 @@ class Canonicalizer {
   explicit Canonicalizer(const CanonicalOptions& options) : options_(options) {}
 
   Result<void> walk(Node& node, TreePath& path) {
-    if (const TransformPattern* t = transform_for(path)) return apply(t->transform, node, path);
+    if (const Transform* t = transform_for(path)) return apply(*t, node, path);
     return recurse(node, path);
   }
 
@@ -426,10 +424,10 @@ constexpr DefaultPattern kDefaults[] = {
 };
 
 Result<void> defaults_walk(Node& node, TreePath& path) {
-  if (path.size() >= 2) {
-    for (const DefaultPattern& d : kDefaults) {
-      if (!path.matches(d.pattern)) continue;
-      switch (d.kind) {
+  static const PathPatterns<Default> patterns(kDefaults, &DefaultPattern::kind);
+  if (const Default* kind = patterns.match(path)) {
+    {
+      switch (*kind) {
         case Default::build_context:
           if (node.is_mapping() && !node.contains("context")) node.set("context", Node::string(".", node.mark));
           return {};

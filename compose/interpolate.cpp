@@ -66,10 +66,9 @@ constexpr CastPattern kCasts[] = {
 };
 
 Cast cast_for(const TreePath& path) {
-  if (path.size() < 2) return Cast::none;
-  for (const CastPattern& c : kCasts)
-    if (path.matches(c.pattern)) return c.cast;
-  return Cast::none;
+  static const PathPatterns<Cast> patterns(kCasts, &CastPattern::cast);
+  const Cast* cast = patterns.match(path);
+  return cast ? *cast : Cast::none;
 }
 
 // Converts a string scalar in place; false with `error` set when it does not read as the type.

@@ -65,10 +65,9 @@ constexpr MergePattern kMergePatterns[] = {
 };
 
 MergeRule rule_for(const TreePath& path) {
-  if (path.size() < 2) return MergeRule::plain;
-  for (const MergePattern& p : kMergePatterns)
-    if (path.matches(p.pattern)) return p.rule;
-  return MergeRule::plain;
+  static const PathPatterns<MergeRule> patterns(kMergePatterns, &MergePattern::rule);
+  const MergeRule* rule = patterns.match(path);
+  return rule ? *rule : MergeRule::plain;
 }
 
 // A KEY=VALUE sequence from a mapping (sorted, null values as bare KEY, list values as one entry each), a sequence
@@ -370,13 +369,13 @@ Result<void> unicity_walk(Node& node, TreePath& path) {
     return {};
   }
   if (!node.is_sequence() || path.size() < 2) return {};
-  for (const UnicityPattern& p : kUnicityPatterns) {
-    if (!path.matches(p.pattern)) continue;
+  static const PathPatterns<Indexer> patterns(kUnicityPatterns, &UnicityPattern::indexer);
+  if (const Indexer* indexer = patterns.match(path)) {
     std::vector<Node> kept;
     std::unordered_map<std::string, size_t> positions;
     for (size_t i = 0; i < node.items.size(); ++i) {
       path.push("[" + std::to_string(i) + "]");
-      auto key = index_of(p.indexer, node.items[i], path);
+      auto key = index_of(*indexer, node.items[i], path);
       path.pop();
       if (!key) return key.error();
       auto [it, inserted] = positions.emplace(std::move(*key), kept.size());
@@ -384,7 +383,6 @@ Result<void> unicity_walk(Node& node, TreePath& path) {
       else kept[it->second] = std::move(node.items[i]);
     }
     node.items = std::move(kept);
-    break;
   }
   return {};
 }

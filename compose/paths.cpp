@@ -81,21 +81,32 @@ class Resolver {
   Resolver(const std::string& working_dir, const std::string& home) : working_dir_(working_dir), home_(home) {}
 
   Result<void> walk(Node& node, TreePath& path) {
-    if (path.size() >= 2) {
-      if (path.matches("services.*.build.context") || path.matches("services.*.build.additional_contexts.*")) {
-        if (node.is_string() && !is_remote_context(node.text)) node.text = absolute(node.text);
-        return {};
+    enum class Kind { context, unix_path, absolute, volume_mount, volume_driver };
+    static const PathPatterns<Kind> patterns{
+        {"services.*.build.context", Kind::context},
+        {"services.*.build.additional_contexts.*", Kind::context},
+        {"services.*.build.ssh.*", Kind::unix_path},
+        {"configs.*.file", Kind::unix_path},
+        {"secrets.*.file", Kind::unix_path},
+        {"services.*.env_file.*.path", Kind::absolute},
+        {"services.*.label_file.*", Kind::absolute},
+        {"services.*.develop.watch.*.path", Kind::absolute},
+        {"services.*.extends.file", Kind::absolute},
+        {"services.*.volumes.*", Kind::volume_mount},
+        {"volumes.*", Kind::volume_driver},
+    };
+    if (const Kind* kind = patterns.match(path)) {
+      switch (*kind) {
+        case Kind::context:
+          if (node.is_string() && !is_remote_context(node.text)) node.text = absolute(node.text);
+          return {};
+        case Kind::unix_path:
+          if (node.is_string()) node.text = unix_path(node.text);
+          return {};
+        case Kind::absolute: return absolute_node(node, path);
+        case Kind::volume_mount: return volume_mount(node, path);
+        case Kind::volume_driver: return volume_driver_options(node);
       }
-      if (path.matches("services.*.build.ssh.*") || path.matches("configs.*.file") || path.matches("secrets.*.file")) {
-        if (node.is_string()) node.text = unix_path(node.text);
-        return {};
-      }
-      if (path.matches("services.*.env_file.*.path") || path.matches("services.*.label_file.*") ||
-          path.matches("services.*.develop.watch.*.path") || path.matches("services.*.extends.file")) {
-        return absolute_node(node, path);
-      }
-      if (path.matches("services.*.volumes.*")) return volume_mount(node, path);
-      if (path.matches("volumes.*")) return volume_driver_options(node);
     }
     if (node.is_mapping()) {
       for (MapEntry& entry : node.entries) {
