@@ -203,8 +203,8 @@ std::vector<size_t> entry_order(const OutValue& map, bool json) {
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   if (map.sorted) {
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      const std::string& x = map.entries[a].first;
-      const std::string& y = map.entries[b].first;
+      const std::string& x = map.entries[a].key;
+      const std::string& y = map.entries[b].key;
       return json ? x < y : go_yaml_key_less(x, y);
     });
   }
@@ -386,9 +386,9 @@ void json_value(const OutValue& value, int indent, std::string& out) {
         if (!first) out += ',';
         first = false;
         newline(indent + 1);
-        json_string(value.entries[index].first, out);
+        json_string(value.entries[index].key, out);
         out += ": ";
-        json_value(value.entries[index].second, indent + 1, out);
+        json_value(value.entries[index].value, indent + 1, out);
       }
       newline(indent);
       out += '}';

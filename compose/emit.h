@@ -10,6 +10,8 @@
 
 namespace berth::compose {
 
+struct OutEntry;
+
 struct OutValue {
   enum class Kind : uint8_t { null, boolean, integer, number, string, list, map };
   Kind kind = Kind::null;
@@ -19,7 +21,7 @@ struct OutValue {
   int float_bits = 64;  // 32 for Go float32 fields
   std::string string;
   std::vector<OutValue> items;
-  std::vector<std::pair<std::string, OutValue>> entries;
+  std::vector<OutEntry> entries;
   bool sorted = false;  // a Go map: keys sorted when written (structs keep their field order)
 
   static OutValue null() { return {}; }
@@ -30,11 +32,18 @@ struct OutValue {
   static OutValue list();
   static OutValue map(bool sorted);
 
-  OutValue& add(std::string key, OutValue value) {
-    entries.emplace_back(std::move(key), std::move(value));
-    return entries.back().second;
-  }
+  OutValue& add(std::string key, OutValue value);
 };
+
+struct OutEntry {
+  std::string key;
+  OutValue value;
+};
+
+inline OutValue& OutValue::add(std::string key, OutValue value) {
+  entries.push_back(OutEntry{std::move(key), std::move(value)});
+  return entries.back().value;
+}
 
 std::string write_yaml(const OutValue& document);
 std::string write_json(const OutValue& document);
