@@ -24,7 +24,7 @@ struct OutValue {
   std::vector<OutEntry> entries;
   bool sorted = false;  // a Go map: keys sorted when written (structs keep their field order)
 
-  static OutValue null() { return {}; }
+  static OutValue null();
   static OutValue of(bool value);
   static OutValue of(int64_t value);
   static OutValue of(double value, int bits = 64);
@@ -39,6 +39,8 @@ struct OutEntry {
   std::string key;
   OutValue value;
 };
+
+inline OutValue OutValue::null() { return {}; }
 
 inline OutValue& OutValue::add(std::string key, OutValue value) {
   entries.push_back(OutEntry{std::move(key), std::move(value)});
