@@ -30,7 +30,7 @@ struct Crypto {
 
 const Crypto& crypto() {
   static const Crypto loaded = [] {
-    void* library = ::dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+    void* library = ::dlopen("libcrypto.so.3", RTLD_LAZY | RTLD_LOCAL);
     if (!library) {
       std::fprintf(stderr, "Error: loading OpenSSL's libcrypto.so.3: %s\n", ::dlerror());
       std::abort();

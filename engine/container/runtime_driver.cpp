@@ -45,9 +45,10 @@ class EmbeddedRuntime final : public RuntimeDriver {
 
   Result<void> destroy(const std::string& id) override {
     auto removed = runtime_.remove(id, true);
-    if (!removed && removed.error().errno_value() != ENOENT) return removed;
+    if (removed) return {};
+    if (removed.error().errno_value() != ENOENT) return removed;
     // The runtime's state lives in /run; after a reboot (or a cleared /run) it is gone while the cgroup may not be.
-    // The cgroup's path is ours ("berth/<id>"), so it is removed by path too; a missing one is fine.
+    // The cgroup's path is ours ("berth/<id>"), so it is removed by path then; a missing one is fine.
     if (auto layout = cgroup::detect(); layout) BERTH_TRY(cgroup::Cgroup::open(*layout, "berth/" + id).remove());
     return {};
   }

@@ -12,6 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <fmt/core.h>
 #include <optional>
@@ -46,6 +47,13 @@ Result<SupervisorRecord> read_supervisor_record(const StateRoot& state, const st
 }
 
 namespace {
+
+// Milliseconds since this process started, for --log-level debug timings of the phases.
+std::string elapsed_ms() {
+  static const auto start = std::chrono::steady_clock::now();
+  auto now = std::chrono::steady_clock::now();
+  return fmt::format("[{:.1f} ms]", std::chrono::duration<double, std::milli>(now - start).count());
+}
 
 void send_message(int fd, const std::string& message, int pass_fd = -1) {
   if (fd < 0) return;
@@ -138,9 +146,11 @@ void Supervision::fail_start(const Error& error) {
 }
 
 Result<void> Supervision::launch() {
+  log::debug("{} supervisor up", elapsed_ms());
   record_ = BERTH_TRY(store_.load(options_.id));
   driver_ = make_runtime_driver(record_.settings.runtime, options_.state.runtime_state());
   auto bundle = BERTH_TRY(prepare_bundle(store_, record_));
+  log::debug("{} bundle ready", elapsed_ms());
 
   std::vector<std::pair<std::string, std::string>> log_options(record_.settings.log_options.begin(),
                                                                record_.settings.log_options.end());
@@ -206,7 +216,7 @@ int Supervision::run() {
   stdin_open_ = attached_ && record_.settings.open_stdin;
   int pass_fd = (attached_ && record_.settings.tty) ? launched_.console_master.get() : -1;
   send_message(sync_fd_, fmt::format("started {} {}", launched_.init.pid, launched_.init.start_time), pass_fd);
-  shed_startup_memory();
+  log::debug("{} started {}", elapsed_ms(), text::short_id(record_.id));
   event_loop();
   finish();
   return 0;
@@ -323,12 +333,20 @@ void Supervision::event_loop() {
   // After the init exits its output may still be in flight; everything else in its pid namespace was killed by the
   // kernel, so the pipes close promptly. A bounded grace covers output held open by processes outside it.
   int grace_ms = -1;
+  bool shed = false;
   while (!(init_exited_ && open_outputs_ <= 0)) {
     epoll_event events[8];
-    int timeout = init_exited_ ? grace_ms : -1;
+    // A container still running after a quiet moment is a long-lived one: only then is it worth giving back the
+    // start-up working set (walking our mappings costs milliseconds a `run --rm` should not pay).
+    int timeout = init_exited_ ? grace_ms : shed ? -1 : 200;
     int count = ::epoll_wait(epoll_.get(), events, 8, timeout);
     if (count < 0 && errno == EINTR) continue;
     if (count == 0 && init_exited_) break;
+    if (count == 0 && !shed) {
+      shed_startup_memory();
+      shed = true;
+      continue;
+    }
     for (int i = 0; i < count; ++i) {
       int fd = events[i].data.fd;
       if (fd == signal_fd_.get()) {
@@ -361,6 +379,7 @@ void Supervision::event_loop() {
 
 void Supervision::finish() {
   const std::string id = record_.id;
+  log::debug("{} exited {}", elapsed_ms(), text::short_id(id));
   int exit_code = exit_code_from_wait_status(wait_status_);
   bool oom_killed = false;
   if (auto layout = cgroup::detect(); layout) {
@@ -368,7 +387,9 @@ void Supervision::finish() {
     oom_killed = group.oom_killed().value_or(false);
   }
   if (auto destroyed = driver_->destroy(id); !destroyed) log::warn("cleaning up container {}: {}", text::short_id(id), destroyed.error().message());
+  log::debug("{} runtime state and cgroup removed", elapsed_ms());
   if (auto unmounted = unmount(store_.rootfs(id)); !unmounted) log::warn("{}", unmounted.error().message());
+  log::debug("{} root unmounted", elapsed_ms());
 
   if (auto lock = store_.lock(id); lock) {
     if (auto fresh = store_.load(id); fresh) {
@@ -385,6 +406,7 @@ void Supervision::finish() {
       }
     }
   }
+  log::debug("{} recorded", elapsed_ms());
   ::unlink(supervisor_record_path(options_.state, id).c_str());
   if (!record_.settings.auto_remove) (void)fs::remove_tree(store_.run_directory(id));
   send_message(sync_fd_, fmt::format("exit {}", exit_code));
