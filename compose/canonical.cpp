@@ -156,7 +156,7 @@ class Canonicalizer {
       case Transform::key_value: {
         if (node.is_mapping()) return {};
         if (!node.is_sequence()) return type_error(node, path, "a KEY=VALUE list");
-        Node mapping = Node::mapping(node.mark);
+        MappingBuilder mapping(node.mark);
         for (const Node& item : node.items) {
           std::string text = item.scalar_string();
           size_t equals = text.find('=');
@@ -166,7 +166,7 @@ class Canonicalizer {
           }
           mapping.set(text.substr(0, equals), Node::string(text.substr(equals + 1), item.mark), item.mark);
         }
-        node = std::move(mapping);
+        node = std::move(mapping).take();
         return {};
       }
       case Transform::depends_on: return depends_on(node, path);
@@ -200,9 +200,9 @@ class Canonicalizer {
         return type_error(node, path, "gpus");
       case Transform::names_to_mapping:
         if (node.is_sequence()) {
-          Node mapping = Node::mapping(node.mark);
+          MappingBuilder mapping(node.mark);
           for (const Node& item : node.items) mapping.set(item.scalar_string(), Node::null_value(item.mark), item.mark);
-          node = std::move(mapping);
+          node = std::move(mapping).take();
         }
         return {};
       case Transform::volume_mount:
@@ -261,13 +261,13 @@ class Canonicalizer {
       return {};
     }
     if (node.is_sequence()) {
-      Node mapping = Node::mapping(node.mark);
+      MappingBuilder mapping(node.mark);
       for (const Node& item : node.items) {
         Node dependency = Node::mapping(item.mark);
         with_defaults(dependency);
         mapping.set(item.scalar_string(), std::move(dependency), item.mark);
       }
-      node = std::move(mapping);
+      node = std::move(mapping).take();
       return {};
     }
     return type_error(node, path, "depends_on");
@@ -368,7 +368,7 @@ class Canonicalizer {
   Result<void> ssh(Node& node, TreePath& path) {
     if (node.is_mapping()) return {};
     if (!node.is_sequence()) return type_error(node, path, "ssh");
-    Node mapping = Node::mapping(node.mark);
+    MappingBuilder mapping(node.mark);
     for (const Node& item : node.items) {
       if (!item.is_string()) return type_error(item, path, "an ssh key");
       size_t equals = item.text.find('=');
@@ -379,7 +379,7 @@ class Canonicalizer {
       }
       mapping.set(item.text.substr(0, equals), Node::string(item.text.substr(equals + 1), item.mark), item.mark);
     }
-    node = std::move(mapping);
+    node = std::move(mapping).take();
     return {};
   }
 

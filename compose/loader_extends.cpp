@@ -5,6 +5,8 @@
 #include "compose/paths.h"
 #include "compose/yaml_reader.h"
 
+#include <unordered_map>
+
 namespace berth::compose::detail {
 
 namespace {
@@ -120,16 +122,18 @@ Result<void> Loader::apply_include(Node& document, const ModelContext& context,
       if (!from || !from->is_mapping()) continue;
       Node* to = document.find(kind);
       if (!to || !to->is_mapping()) to = &document.set(kind, Node::mapping(from->mark));
+      std::unordered_map<std::string, size_t> positions;
+      for (size_t i = 0; i < to->entries.size(); ++i) positions.emplace(to->entries[i].key, i);
       for (MapEntry& resource : from->entries) {
-        Node* local = to->find(resource.key);
-        if (!local) {
+        auto local = positions.find(resource.key);
+        if (local == positions.end()) {
+          positions.emplace(resource.key, to->entries.size());
           to->entries.push_back(std::move(resource));
           continue;
         }
         apply_resets(resource.value, resets, TreePath({kind, resource.key}));
-        Node merged = BERTH_TRY(
-            merge_nodes(std::move(resource.value), std::move(*local), TreePath({kind, resource.key})));
-        *to->find(resource.key) = std::move(merged);
+        Node& existing = to->entries[local->second].value;
+        existing = BERTH_TRY(merge_nodes(std::move(resource.value), std::move(existing), TreePath({kind, resource.key})));
       }
     }
   }
@@ -164,10 +168,11 @@ Result<ExtendedFile*> Loader::load_extended_file(const std::string& path, const 
   file.path = path;
   file.services = std::move(*services);
   file.resets = std::move(resets);
+  file.table = std::make_unique<ServiceTable>(&file.services);
   return &file;
 }
 
-Result<const Node*> Loader::extend_service(const std::string& name, Node& services, const std::string& file,
+Result<const Node*> Loader::extend_service(const std::string& name, ServiceTable& services, const std::string& file,
                                            const std::string& directory, const ModelContext& context,
                                            std::vector<ExtendsStep>& chain, const ResetPaths& resets) {
   Node* service = services.find(name);
@@ -196,18 +201,18 @@ Result<const Node*> Loader::extend_service(const std::string& name, Node& servic
                                                                    describe_kind(*extends));
   }
 
-  Node* base_services = &services;
+  ServiceTable* base_services = &services;
   const ResetPaths* base_resets = &resets;
   std::string base_file = file;
   std::string base_directory = directory;
   if (reference_file) {
     std::string other = absolute_in(directory, expand_user(reference_file->text, home_));
     ExtendedFile* loaded = BERTH_TRY(load_extended_file(other, context, reference_file->mark));
-    if (!loaded->services.find(reference))
+    if (!loaded->table->find(reference))
       return located_error(extends->mark, path.child("extends"),
                            "cannot extend service " + quote(name) + ": service " + quote(reference) + " not found in " +
                                *display_name(other));
-    base_services = &loaded->services;
+    base_services = loaded->table.get();
     base_resets = &loaded->resets;
     base_file = other;
     base_directory = parent_directory(other);
@@ -248,11 +253,12 @@ Result<void> Loader::apply_extends(Node& document, const std::string& file, cons
   if (!services) return {};
   if (!services->is_mapping())
     return located_error(services->mark, "services", "must be a mapping, found " + describe_kind(*services));
+  ServiceTable table(services);
   std::vector<std::string> names;
   for (const MapEntry& entry : services->entries) names.push_back(entry.key);
   for (const std::string& name : names) {
     std::vector<ExtendsStep> chain{{file, name}};
-    BERTH_TRY(extend_service(name, *services, file, context.working_dir, context, chain, resets));
+    BERTH_TRY(extend_service(name, table, file, context.working_dir, context, chain, resets));
   }
   return {};
 }

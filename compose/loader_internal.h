@@ -4,6 +4,8 @@
 
 #include <deque>
 #include <map>
+#include <memory>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -26,11 +28,27 @@ struct ModelContext {
   bool skip_defaults = false;
 };
 
+// The `services` mapping of a document with its entries indexed by name (extends looks names up for every
+// service; a linear search would make large files quadratic). Entries are replaced, never added, while it is used.
+struct ServiceTable {
+  Node* services = nullptr;
+  std::unordered_map<std::string, size_t> positions;
+
+  explicit ServiceTable(Node* mapping) : services(mapping) {
+    for (size_t i = 0; i < mapping->entries.size(); ++i) positions.emplace(mapping->entries[i].key, i);
+  }
+  Node* find(const std::string& name) {
+    auto it = positions.find(name);
+    return it == positions.end() ? nullptr : &services->entries[it->second].value;
+  }
+};
+
 // A file loaded only to extend one of its services.
 struct ExtendedFile {
   std::string path;
   Node services;
   ResetPaths resets;
+  std::unique_ptr<ServiceTable> table;
 };
 
 class Loader {
@@ -67,7 +85,7 @@ class Loader {
     std::string file;
     std::string service;
   };
-  Result<const Node*> extend_service(const std::string& name, Node& services, const std::string& file,
+  Result<const Node*> extend_service(const std::string& name, ServiceTable& services, const std::string& file,
                                      const std::string& directory, const ModelContext& context,
                                      std::vector<ExtendsStep>& chain, const ResetPaths& resets);
   Result<ExtendedFile*> load_extended_file(const std::string& path, const ModelContext& context,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "compose/diagnostic.h"
 #include "compose/volume_spec.h"
@@ -98,7 +99,7 @@ Node to_sequence(Node value) {
 // A mapping from a list of names (each mapped to a copy of `defaults`, or null), or the mapping itself.
 Node to_mapping(Node value, const Node* defaults) {
   if (value.is_mapping()) return value;
-  Node out = Node::mapping(value.mark);
+  MappingBuilder out(value.mark);
   if (value.is_sequence()) {
     for (Node& item : value.items) {
       Node entry_value = defaults ? *defaults : Node::null_value(item.mark);
@@ -109,24 +110,30 @@ Node to_mapping(Node value, const Node* defaults) {
       out.set(item.scalar_string(), std::move(entry_value), item.mark);
     }
   }
-  return out;
+  return std::move(out).take();
 }
 
 Result<Node> merge_value(Node base, Node overriding, TreePath& path);
 
 Result<void> merge_mappings(Node& mapping, Node other, TreePath& path) {
   if (!mapping.is_mapping()) mapping = Node::mapping(other.mark);
+  // Positions by key: keys are unique in both mappings, and large ones must not merge in quadratic time.
+  std::unordered_map<std::string, size_t> positions;
+  positions.reserve(mapping.entries.size());
+  for (size_t i = 0; i < mapping.entries.size(); ++i) positions.emplace(mapping.entries[i].key, i);
   for (MapEntry& entry : other.entries) {
-    Node* existing = mapping.find(entry.key);
-    if (!existing) {
+    auto found = positions.find(entry.key);
+    if (found == positions.end()) {
+      positions.emplace(entry.key, mapping.entries.size());
       mapping.entries.push_back(std::move(entry));
       continue;
     }
     path.push(entry.key);
-    auto merged = merge_value(std::move(*existing), std::move(entry.value), path);
+    Node& existing = mapping.entries[found->second].value;
+    auto merged = merge_value(std::move(existing), std::move(entry.value), path);
     path.pop();
     if (!merged) return merged.error();
-    *mapping.find(entry.key) = std::move(*merged);
+    mapping.entries[found->second].value = std::move(*merged);
   }
   return {};
 }
@@ -181,11 +188,10 @@ Result<Node> merge_value(Node base, Node overriding, TreePath& path) {
     case MergeRule::extra_hosts: {
       Node right = to_sequence(std::move(base));
       Node left = to_sequence(std::move(overriding));
-      for (Node& item : left.items) {
-        bool duplicate = std::any_of(right.items.begin(), right.items.end(),
-                                     [&](const Node& existing) { return same_value(existing, item); });
-        if (!duplicate) right.items.push_back(std::move(item));
-      }
+      std::unordered_set<std::string> present;
+      for (const Node& item : right.items) present.insert(item.scalar_string());
+      for (Node& item : left.items)
+        if (!present.count(item.scalar_string())) right.items.push_back(std::move(item));
       return right;
     }
     case MergeRule::build: {
@@ -422,15 +428,33 @@ void take_reset_walk(Node& node, TreePath& path, ResetPaths& out) {
   }
 }
 
-void apply_resets_walk(Node& node, TreePath& path, const ResetPaths& resets) {
+// Reset paths are literal keys (a key written "*" matches any, as in the reference); literal ones are looked up by
+// their joined text, so that a document with many tags does not make this quadratic.
+struct ResetIndex {
+  std::unordered_set<std::string> literal;
+  std::vector<const TreePath*> wildcard;
+
+  static std::string joined(const std::vector<std::string>& parts) {
+    std::string out;
+    for (const std::string& part : parts) {
+      out += part;
+      out += '\x1f';
+    }
+    return out;
+  }
+  bool matches(const TreePath& path) const {
+    if (literal.count(joined(path.parts()))) return true;
+    return std::any_of(wildcard.begin(), wildcard.end(), [&](const TreePath* pattern) { return path.matches(*pattern); });
+  }
+};
+
+void apply_resets_walk(Node& node, TreePath& path, const ResetIndex& resets) {
   if (!node.is_mapping()) return;
   std::vector<MapEntry> kept;
   kept.reserve(node.entries.size());
   for (MapEntry& entry : node.entries) {
     path.push(entry.key);
-    bool reset = std::any_of(resets.paths.begin(), resets.paths.end(),
-                             [&](const TreePath& pattern) { return path.matches(pattern); });
-    if (!reset) {
+    if (!resets.matches(path)) {
       apply_resets_walk(entry.value, path, resets);
       kept.push_back(std::move(entry));
     }
@@ -460,8 +484,15 @@ ResetPaths take_reset_tags(Node& document) {
 
 void apply_resets(Node& tree, const ResetPaths& resets, const TreePath& root) {
   if (resets.empty()) return;
+  ResetIndex index;
+  for (const TreePath& reset : resets.paths) {
+    bool wildcard = std::any_of(reset.parts().begin(), reset.parts().end(),
+                                [](const std::string& part) { return part == "*" || part == "[]"; });
+    if (wildcard) index.wildcard.push_back(&reset);
+    else index.literal.insert(ResetIndex::joined(reset.parts()));
+  }
   TreePath path = root;
-  apply_resets_walk(tree, path, resets);
+  apply_resets_walk(tree, path, index);
 }
 
 }  // namespace berth::compose

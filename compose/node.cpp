@@ -154,6 +154,23 @@ size_t Node::subtree_size() const {
   return size;
 }
 
+MappingBuilder::MappingBuilder(SourceMark mark) : node_(Node::mapping(std::move(mark))) {}
+
+void MappingBuilder::set(std::string key, Node value, SourceMark key_mark) {
+  auto it = index_.find(key);
+  if (it != index_.end()) {
+    node_.entries[it->second].value = std::move(value);
+    return;
+  }
+  if (!key_mark.known()) key_mark = value.mark.known() ? value.mark : node_.mark;
+  index_.emplace(key, node_.entries.size());
+  node_.entries.push_back(MapEntry{std::move(key), std::move(key_mark), std::move(value)});
+}
+
+bool MappingBuilder::contains(const std::string& key) const { return index_.count(key) > 0; }
+
+Node MappingBuilder::take() && { return std::move(node_); }
+
 bool same_value(const Node& a, const Node& b) {
   if (a.kind != b.kind) return false;
   switch (a.kind) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace berth::compose {
@@ -89,6 +90,20 @@ struct MapEntry {
   std::string key;
   SourceMark key_mark;
   Node value;
+};
+
+// Builds a mapping in linear time from entries that may repeat a key (the later value replaces the earlier, in the
+// earlier's place), where Node::set would be quadratic on large user-made lists.
+class MappingBuilder {
+ public:
+  explicit MappingBuilder(SourceMark mark = {});
+  void set(std::string key, Node value, SourceMark key_mark = {});
+  bool contains(const std::string& key) const;
+  Node take() &&;
+
+ private:
+  Node node_;
+  std::unordered_map<std::string, size_t> index_;
 };
 
 // Structural equality: kind, scalar type and text (scalars compared by their resolved value), items, and entries

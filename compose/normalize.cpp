@@ -70,7 +70,8 @@ void resolve_from_environment(Node& values, const VariableLookup& environment, b
   }
 }
 
-void add_dependency(Node& depends_on, const std::string& name, bool restart, const SourceMark& mark) {
+// Explicit dependencies are never overridden by implicit ones.
+void add_dependency(MappingBuilder& depends_on, const std::string& name, bool restart, const SourceMark& mark) {
   if (!depends_on.contains(name)) depends_on.set(name, implicit_dependency(restart, mark), mark);
 }
 
@@ -89,8 +90,9 @@ void normalize_service(Node& service, const VariableLookup& environment) {
   }
   if (Node* env = service.find("environment")) resolve_from_environment(*env, environment, true);
 
-  Node depends_on = Node::mapping(service.mark);
-  if (Node* existing = service.find("depends_on"); existing && existing->is_mapping()) depends_on = *existing;
+  MappingBuilder depends_on(service.mark);
+  if (Node* existing = service.find("depends_on"); existing && existing->is_mapping())
+    for (MapEntry& entry : existing->entries) depends_on.set(entry.key, entry.value, entry.key_mark);
   if (const Node* links = service.find("links"); links && links->is_sequence()) {
     for (const Node& link : links->items) {
       std::string name = link.scalar_string();
@@ -117,7 +119,8 @@ void normalize_service(Node& service, const VariableLookup& environment) {
       add_dependency(depends_on, spec.substr(0, spec.find(':')), false, entry.mark);
     }
   }
-  if (!depends_on.entries.empty()) service.set("depends_on", std::move(depends_on));
+  Node dependencies = std::move(depends_on).take();
+  if (!dependencies.entries.empty()) service.set("depends_on", std::move(dependencies));
 
   // pre_start hooks run the service's image unless they name their own.
   const Node* image = service.find("image");
