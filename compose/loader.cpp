@@ -77,7 +77,7 @@ void Loader::warn(std::string message) {
   warnings_.push_back(std::move(message));
 }
 
-std::shared_ptr<const std::string> Loader::display_name(const std::string& path) {
+const std::string* Loader::display_name(const std::string& path) {
   auto it = display_names_.find(path);
   if (it != display_names_.end()) return it->second;
   std::string shown = path;
@@ -86,7 +86,7 @@ std::shared_ptr<const std::string> Loader::display_name(const std::string& path)
   if (!base.empty() && path.size() > base.size() + 1 && path.compare(0, base.size(), base) == 0 &&
       path[base.size()] == '/')
     shown = path.substr(base.size() + 1);
-  auto name = std::make_shared<const std::string>(shown);
+  const std::string* name = intern_file_name(shown);
   display_names_.emplace(path, name);
   return name;
 }
@@ -113,7 +113,7 @@ Result<ResetPaths> Loader::load_yaml_file(const ComposeFileSource& file, const M
     } else {
       content = BERTH_TRY(read_file(file.path, {}));
     }
-    documents = BERTH_TRY(parse_yaml_documents(content, display_name(file.path)));
+    documents = BERTH_TRY(parse_yaml_documents(content, *display_name(file.path)));
   }
   ResetPaths last_resets;
   for (Node& document : documents) {
@@ -184,7 +184,7 @@ Result<std::string> Loader::determine_project_name() {
     } else {
       content = BERTH_TRY(read_file(file.path, {}));
     }
-    std::vector<Node> documents = BERTH_TRY(parse_yaml_documents(content, display_name(file.path)));
+    std::vector<Node> documents = BERTH_TRY(parse_yaml_documents(content, *display_name(file.path)));
     for (const Node& document : documents) {
       const Node* name = document.find("name");
       if (name && name->is_scalar() && !name->scalar_string().empty()) declared = *name;

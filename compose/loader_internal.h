@@ -77,7 +77,7 @@ class Loader {
                              const ResetPaths& resets);
 
   Result<std::string> read_file(const std::string& path, const SourceMark& used_at);
-  std::shared_ptr<const std::string> display_name(const std::string& path);
+  const std::string* display_name(const std::string& path);
   void warn(std::string message);
 
  private:
@@ -99,7 +99,7 @@ class Loader {
   std::string home_;
   size_t files_read_ = 0;
   std::vector<std::string> compose_files_;
-  std::map<std::string, std::shared_ptr<const std::string>> display_names_;
+  std::map<std::string, const std::string*> display_names_;
   std::map<std::string, std::vector<Node>> parsed_main_files_;  // parsed once for the project name
   std::deque<ExtendedFile> extended_files_;
 };

@@ -4,10 +4,19 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <mutex>
+#include <unordered_set>
 
 #include "compose/go_format.h"
 
 namespace berth::compose {
+
+const std::string* intern_file_name(std::string_view name) {
+  static std::mutex lock;
+  static std::unordered_set<std::string> names;  // node-based: element addresses never move
+  std::lock_guard<std::mutex> guard(lock);
+  return &*names.emplace(name).first;
+}
 
 std::string SourceMark::str() const {
   if (!file) return "";

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,9 +13,10 @@
 
 namespace berth::compose {
 
-// A position in a source file, 1-based (0 when unknown).
+// A position in a source file, 1-based (0 when unknown). The file name is interned (see intern_file_name): nodes
+// are copied a lot while files merge, and a plain pointer costs nothing to copy.
 struct SourceMark {
-  std::shared_ptr<const std::string> file;
+  const std::string* file = nullptr;
   int line = 0;
   int column = 0;
 
@@ -24,6 +24,10 @@ struct SourceMark {
   // "compose.yaml:12:7", or "" when unknown.
   std::string str() const;
 };
+
+// A stable pointer to `name`, the same for equal names, valid for the life of the process. Compose file names are
+// few (a process loads one project), so the table never needs to shrink.
+const std::string* intern_file_name(std::string_view name);
 
 enum class NodeKind : uint8_t { null, scalar, sequence, mapping };
 

@@ -22,8 +22,7 @@ struct ReaderFailure {
 
 class TreeBuilder : public YAML::EventHandler {
  public:
-  TreeBuilder(std::shared_ptr<const std::string> file, const YamlLimits& limits)
-      : file_(std::move(file)), limits_(limits) {}
+  TreeBuilder(const std::string* file, const YamlLimits& limits) : file_(file), limits_(limits) {}
 
   std::vector<Node> take_documents() { return std::move(documents_); }
 
@@ -257,7 +256,7 @@ class TreeBuilder : public YAML::EventHandler {
     frame.merge_sources.clear();
   }
 
-  std::shared_ptr<const std::string> file_;
+  const std::string* file_;
   YamlLimits limits_;
   std::vector<Frame> stack_;
   std::unordered_map<YAML::anchor_t, Anchored> anchors_;
@@ -268,8 +267,9 @@ class TreeBuilder : public YAML::EventHandler {
 
 }  // namespace
 
-Result<std::vector<Node>> parse_yaml_documents(std::string_view text, std::shared_ptr<const std::string> file_name,
+Result<std::vector<Node>> parse_yaml_documents(std::string_view text, std::string_view name,
                                                const YamlLimits& limits) {
+  const std::string* file_name = intern_file_name(name);
   std::istringstream stream{std::string(text)};
   TreeBuilder builder(file_name, limits);
   try {

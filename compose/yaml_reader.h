@@ -4,7 +4,6 @@
 // the .cpp file.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,7 +21,7 @@ struct YamlLimits {
 };
 
 // Every document of `text`, in order (an empty stream has none; an empty document is a null node).
-Result<std::vector<Node>> parse_yaml_documents(std::string_view text, std::shared_ptr<const std::string> file_name,
+Result<std::vector<Node>> parse_yaml_documents(std::string_view text, std::string_view file_name,
                                                const YamlLimits& limits = {});
 
 }  // namespace berth::compose

@@ -22,7 +22,7 @@ std::string read_text(const std::string& path) {
 }
 
 Node parse_yaml(const std::string& text, const std::string& file_name) {
-  auto documents = parse_yaml_documents(text, std::make_shared<const std::string>(file_name));
+  auto documents = parse_yaml_documents(text, file_name);
   if (!documents) FAIL("YAML parse failed: " << documents.error().message());
   REQUIRE(documents->size() == 1);
   return std::move((*documents)[0]);

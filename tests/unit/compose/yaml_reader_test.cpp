@@ -10,7 +10,7 @@ using berth::compose::testing::parse_yaml;
 namespace {
 
 std::string read_error(const std::string& text, const YamlLimits& limits = {}) {
-  auto documents = parse_yaml_documents(text, std::make_shared<const std::string>("compose.yaml"), limits);
+  auto documents = parse_yaml_documents(text, "compose.yaml", limits);
   if (documents) return "";
   return documents.error().message();
 }
@@ -83,7 +83,7 @@ TEST_CASE("yaml: !reset and !override tags are kept", "[compose][yaml]") {
 }
 
 TEST_CASE("yaml: several documents", "[compose][yaml]") {
-  auto documents = parse_yaml_documents("a: 1\n---\nb: 2\n", std::make_shared<const std::string>("f"));
+  auto documents = parse_yaml_documents("a: 1\n---\nb: 2\n", "f");
   REQUIRE(documents);
   REQUIRE(documents->size() == 2);
   CHECK((*documents)[1].find("b"));
