@@ -116,7 +116,8 @@ Result<int> ContainerEngine::exec(const std::string& name_or_id, const ExecOptio
   process["env"] = env;
   if (!options.working_dir.empty()) process["cwd"] = options.working_dir;
   if (!options.user.empty()) {
-    UniqueFd root(::open(store_.rootfs(record.id).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    // The container's root as its init sees it (the overlay may exist only in the container's mount namespace).
+    UniqueFd root(::open(fmt::format("/proc/{}/root", record.state.pid).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) return sys_error(fmt::format("open the root of {}", record.name));
     auto user = BERTH_TRY(spec::resolve_user(options.user, read_in_root(root.get(), "etc/passwd"),
                                              read_in_root(root.get(), "etc/group")));

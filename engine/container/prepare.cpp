@@ -116,7 +116,17 @@ Result<std::string> prepare_bundle(const ContainerStore& store, const ContainerR
   BERTH_TRY(fs::make_directories(store.run_directory(id), 0700));
 
   OverlayPaths overlay{record.layer_dirs, store.upper(id), store.work(id), store.rootfs(id)};
-  BERTH_TRY(mount_overlay(overlay, store.state().layers()).context("mounting the container's root"));
+  // The embedded runtime mounts the overlay inside the container's own mount namespace: it is never visible on the
+  // host, and ends with the namespace (no unmount, no grace period, nothing to leak if the supervisor is killed).
+  // An external runtime gets a root path already mounted on the host, as the OCI runtime spec expects.
+  const bool mount_in_container = record.settings.runtime.empty();
+  if (mount_in_container) {
+    BERTH_TRY(fs::make_directories(overlay.upper, 0755));
+    BERTH_TRY(fs::make_directories(overlay.work, 0700));
+    BERTH_TRY(fs::make_directories(overlay.target, 0755));
+  } else {
+    BERTH_TRY(mount_overlay(overlay, store.state().layers()).context("mounting the container's root"));
+  }
 
   const Settings& settings = record.settings;
   std::string hostname = settings.hostname.empty() ? text::short_id(id) : settings.hostname;
@@ -131,11 +141,18 @@ Result<std::string> prepare_bundle(const ContainerStore& store, const ContainerR
   BERTH_TRY(fs::write_file_atomic(directory + "/hosts", etc.hosts, 0644, fs::Durability::process_crash));
   BERTH_TRY(fs::write_file_atomic(directory + "/resolv.conf", etc.resolv_conf, 0644, fs::Durability::process_crash));
 
-  UniqueFd root(::open(overlay.target.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root) return sys_error(fmt::format("open {}", overlay.target));
   std::string user_spec = settings.user.empty() ? record.image_config.user : settings.user;
-  auto user = BERTH_TRY(spec::resolve_user(user_spec, read_in_root(root.get(), "etc/passwd"),
-                                           read_in_root(root.get(), "etc/group")));
+  std::string passwd, group;
+  if (mount_in_container) {
+    passwd = read_merged_file(overlay, store.state().layers(), "etc/passwd");
+    group = read_merged_file(overlay, store.state().layers(), "etc/group");
+  } else {
+    UniqueFd root(::open(overlay.target.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) return sys_error(fmt::format("open {}", overlay.target));
+    passwd = read_in_root(root.get(), "etc/passwd");
+    group = read_in_root(root.get(), "etc/group");
+  }
+  auto user = BERTH_TRY(spec::resolve_user(user_spec, passwd, group));
 
   spec::RunOptions options = BERTH_TRY(run_options_from(settings));
   options.hostname = hostname;
@@ -155,6 +172,10 @@ Result<std::string> prepare_bundle(const ContainerStore& store, const ContainerR
   rlimit files{};
   if (::getrlimit(RLIMIT_NOFILE, &files) == 0) inputs.nofile_hard_limit = static_cast<int64_t>(files.rlim_max);
   inputs.annotations["org.berth.container.name"] = record.name;
+  if (mount_in_container) {
+    inputs.annotations["org.berth.rootfs.overlay"] = overlay_options(overlay, store.state().layers());
+    inputs.annotations["org.berth.rootfs.overlay.base"] = store.state().layers();
+  }
   auto config = BERTH_TRY(spec::build_runtime_spec(record.image_config, options, user, inputs));
   if (settings.privileged) config = BERTH_TRY(clamp_privileged_capabilities(config));
   BERTH_TRY(fs::write_file_atomic(directory + "/config.json", config, 0600, fs::Durability::process_crash));

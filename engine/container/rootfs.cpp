@@ -1,6 +1,9 @@
 #include "engine/container/rootfs.h"
 
+#include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <fmt/core.h>
@@ -21,6 +24,39 @@ std::string overlay_options(const OverlayPaths& paths, const std::string& base) 
       lower += *it;
   }
   return fmt::format("lowerdir={},upperdir={},workdir={}", lower, paths.upper, paths.work);
+}
+
+std::string read_merged_file(const OverlayPaths& paths, const std::string& layers_base, const std::string& path) {
+  std::vector<std::string> layers{paths.upper};
+  for (auto it = paths.lower_dirs.rbegin(); it != paths.lower_dirs.rend(); ++it)
+    layers.push_back(!it->empty() && (*it)[0] == '/' ? *it : fs::join(layers_base, *it));
+  auto slash = path.find_last_of('/');
+  std::string parent = slash == std::string::npos ? "" : path.substr(0, slash);
+  for (const auto& layer : layers) {
+    UniqueFd root(::open(layer.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) continue;
+    if (auto found = fs::open_in_root(root.get(), path, O_PATH); found) {
+      struct stat st {};
+      if (::fstat(found->get(), &st) != 0 || !S_ISREG(st.st_mode)) return {};  // a whiteout, or not a file
+      auto readable = fs::open_in_root(root.get(), path, O_RDONLY);
+      if (!readable) return {};
+      std::string content;
+      char buffer[8192];
+      ssize_t n;
+      while ((n = ::read(readable->get(), buffer, sizeof buffer)) > 0 && content.size() < (16u << 20))
+        content.append(buffer, static_cast<size_t>(n));
+      return content;
+    }
+    if (!parent.empty()) {
+      if (auto directory = fs::open_in_root(root.get(), parent, O_PATH | O_DIRECTORY); directory) {
+        char value[4] = {};
+        std::string proc_path = fs::fd_path(directory->get());
+        if (::getxattr(proc_path.c_str(), "trusted.overlay.opaque", value, sizeof value) > 0 && value[0] == 'y')
+          return {};  // an opaque directory hides everything below it
+      }
+    }
+  }
+  return {};
 }
 
 bool is_mount_point(const std::string& path) {

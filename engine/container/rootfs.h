@@ -18,6 +18,12 @@ struct OverlayPaths {
 // options under a page for deep images). Pure.
 std::string overlay_options(const OverlayPaths& paths, const std::string& base);
 
+// Reads a file of the container's merged view straight from its layers (upper first, then the lower dirs from
+// the top), as overlayfs would show it: a whiteout or an opaque parent directory ends the search. Paths inside each
+// layer are resolved within that layer (no link leads out of it). Empty when the file does not exist. Used to read
+// the image's /etc/passwd before the container (and its root) exists.
+std::string read_merged_file(const OverlayPaths& paths, const std::string& layers_base, const std::string& path);
+
 // Mounts the overlay at paths.target (no-op if something is already mounted there).
 Result<void> mount_overlay(const OverlayPaths& paths, const std::string& layers_base);
 // Lazily unmounts `target`; not being mounted is success.

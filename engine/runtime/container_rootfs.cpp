@@ -30,10 +30,18 @@ bool make_mounts_unshared(const RuntimeSpec& spec) {
   return true;
 }
 
-bool bind_rootfs_onto_itself(const RuntimeSpec& spec, ChildState& state) {
-  // pivot_root needs the new root to be a mount point.
-  if (::mount(spec.root_path.c_str(), spec.root_path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+bool mount_rootfs(const InitPlan& plan, ChildState& state) {
+  const RuntimeSpec& spec = *plan.spec;
+  if (plan.rootfs_overlay_data) {
+    // The overlay's lower dirs are relative to the layer store (keeps the data under a page): mount from there.
+    if (::chdir(plan.rootfs_overlay_base) != 0)
+      return fail(errno, "chdir %s", plan.rootfs_overlay_base);
+    if (::mount("overlay", spec.root_path.c_str(), "overlay", 0, plan.rootfs_overlay_data) != 0)
+      return fail(errno, "mount the overlay root at %s", spec.root_path.c_str());
+  } else if (::mount(spec.root_path.c_str(), spec.root_path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+    // pivot_root needs the new root to be a mount point.
     return fail(errno, "bind the rootfs %s onto itself", spec.root_path.c_str());
+  }
   state.root_fd = ::open(spec.root_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (state.root_fd < 0) return fail(errno, "open the rootfs %s", spec.root_path.c_str());
   return true;
@@ -392,7 +400,7 @@ bool make_paths_read_only(const RuntimeSpec& spec, const ChildState& state) {
 bool setup_rootfs(const InitPlan& plan, ChildState& state) {
   const RuntimeSpec& spec = *plan.spec;
   CHILD_STEP(make_mounts_unshared(spec));
-  CHILD_STEP(bind_rootfs_onto_itself(spec, state));
+  CHILD_STEP(mount_rootfs(plan, state));
   CHILD_STEP(perform_mounts(plan, state));
   CHILD_STEP(create_devices(plan, state));
   CHILD_STEP(create_default_symlinks(plan, state));

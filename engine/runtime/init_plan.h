@@ -67,6 +67,11 @@ struct InitPlan {
   const cgroup::Cgroup::SelfJoinPlan* cgroup_join = nullptr;
 
   // Root file system.
+  // berth's own bundles may ask for the overlay root to be mounted here, inside the container's mount namespace
+  // (annotation org.berth.rootfs.overlay = the overlay's mount data, .base = the directory its relative lower dirs
+  // are relative to): it then never appears on the host, and nothing has to unmount it when the container ends.
+  const char* rootfs_overlay_data = nullptr;
+  const char* rootfs_overlay_base = nullptr;
   std::vector<PreparedMount> mounts;
   CgroupMountKind cgroup_mount = CgroupMountKind::v1_binds;
   std::vector<CgroupHierarchyBind> cgroup_binds;

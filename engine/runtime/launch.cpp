@@ -311,6 +311,14 @@ Result<Launched> launch_container(const LaunchRequest& request) {
   plan.new_network = spec.has_new_namespace(NamespaceKind::network);
   plan_program(spec.process, plan);
   plan_rootfs(spec, plan);
+  if (auto data = spec.annotations.find("org.berth.rootfs.overlay"); data != spec.annotations.end()) {
+    auto base = spec.annotations.find("org.berth.rootfs.overlay.base");
+    if (base == spec.annotations.end() || base->second.empty() || base->second[0] != '/')
+      return unexpected(Error("annotation org.berth.rootfs.overlay needs an absolute org.berth.rootfs.overlay.base",
+                              EINVAL));
+    plan.rootfs_overlay_data = data->second.c_str();
+    plan.rootfs_overlay_base = base->second.c_str();
+  }
   BERTH_TRY(plan_seccomp(spec, request.seccomp_cache_dir, plan));
   auto namespace_fds = BERTH_TRY(open_namespace_paths(spec, plan));
   clock.mark("planned");

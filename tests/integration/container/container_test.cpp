@@ -294,3 +294,24 @@ TEST_CASE("run flags: stdin, privileges, capabilities, seccomp, ulimits, cpus, l
   CHECK(trimmed(f({"wait", trimmed(f({"run", "-d", "bb", "sh", "-c", "exit 7"}).out)}).out) == "7");
   f.expect_clean();
 }
+
+TEST_CASE("the root is mounted only inside the container; an external OCI runtime works too", "[container][runtime]") {
+  Fixture f;
+  auto started = f({"run", "-d", "--name", "quiet", "bb", "sleep", "60"});
+  REQUIRE(started.exit_code == 0);
+  std::string id = trimmed(started.out);
+  auto mountinfo = berth::fs::read_file("/proc/self/mountinfo");
+  REQUIRE(mountinfo);
+  CHECK(mountinfo->find(id) == std::string::npos);  // invisible on the host
+  // ... while inside, "/" is the overlay
+  CHECK(trimmed(f({"exec", "quiet", "sh", "-c", "awk '$5 == \"/\" {print $9}' /proc/self/mountinfo"}).out) == "overlay");
+  CHECK(f({"rm", "-f", "quiet"}).exit_code == 0);
+  if (::access("/usr/sbin/runc", X_OK) == 0) {
+    auto with_runc = f({"run", "--rm", "--runtime", "/usr/sbin/runc", "bb", "sh", "-c", "echo via runc; exit 4"});
+    CHECK(with_runc.out == "via runc\n");
+    CHECK(with_runc.exit_code == 4);
+  } else {
+    WARN("runc is not installed: the external-runtime half of this test did not run");
+  }
+  f.expect_clean();
+}
