@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <mutex>
 
 #include <cstdio>
 #include <fmt/core.h>
@@ -28,8 +29,15 @@ struct Crypto {
   int (*final)(EVP_MD_CTX*, unsigned char*, unsigned int*);
 };
 
+std::mutex crypto_mutex;
+void* crypto_library = nullptr;
+Crypto crypto_functions{};
+int live_hashers = 0;
+
 const Crypto& crypto() {
-  static const Crypto loaded = [] {
+  std::lock_guard guard(crypto_mutex);
+  if (crypto_library) return crypto_functions;
+  crypto_functions = [] {
     void* library = ::dlopen("libcrypto.so.3", RTLD_LAZY | RTLD_LOCAL);
     if (!library) {
       std::fprintf(stderr, "Error: loading OpenSSL's libcrypto.so.3: %s\n", ::dlerror());
@@ -50,9 +58,10 @@ const Crypto& crypto() {
     bind(c.init, "EVP_DigestInit_ex");
     bind(c.update, "EVP_DigestUpdate");
     bind(c.final, "EVP_DigestFinal_ex");
+    crypto_library = library;
     return c;
   }();
-  return loaded;
+  return crypto_functions;
 }
 
 }  // namespace
@@ -61,10 +70,23 @@ struct Sha256::State {
   EVP_MD_CTX* context = nullptr;
   ~State() {
     if (context) crypto().ctx_free(context);
+    std::lock_guard guard(crypto_mutex);
+    --live_hashers;
   }
 };
 
+void unload_crypto() {
+  std::lock_guard guard(crypto_mutex);
+  if (!crypto_library || live_hashers > 0) return;
+  ::dlclose(crypto_library);
+  crypto_library = nullptr;
+}
+
 Sha256::Sha256() : state_(std::make_unique<State>()) {
+  {
+    std::lock_guard guard(crypto_mutex);
+    ++live_hashers;
+  }
   state_->context = crypto().ctx_new();
   crypto().init(state_->context, crypto().sha256(), nullptr);
 }

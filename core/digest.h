@@ -30,6 +30,10 @@ std::string sha256_hex(std::string_view data);
 std::string sha256_digest(std::string_view data);
 Result<std::string> sha256_file_hex(const std::string& path);
 
+// Unloads libcrypto if no hash is in progress (it is opened again on the next use). For long-lived processes that
+// hashed something while starting, such as the supervisor: libcrypto's relocated data is ~0.4 MiB of private memory.
+void unload_crypto();
+
 // True for "sha256:" followed by exactly 64 lowercase hex digits.
 bool is_sha256_digest(std::string_view digest);
 

@@ -1,5 +1,7 @@
 #include "core/memory.h"
 
+#include "core/digest.h"
+
 #include <malloc.h>
 #include <sys/mman.h>
 
@@ -10,6 +12,7 @@
 namespace berth {
 
 void shed_startup_memory() {
+  unload_crypto();
   // Read /proc/self/smaps with stdio into a fixed buffer: no allocation while we walk our own mappings.
   FILE* smaps = std::fopen("/proc/self/smaps", "re");
   if (smaps) {

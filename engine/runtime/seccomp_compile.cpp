@@ -11,7 +11,6 @@
 
 #include <fmt/core.h>
 
-#include "core/digest.h"
 #include "core/fd.h"
 #include "core/fs.h"
 #include "core/log.h"
@@ -70,9 +69,14 @@ Result<std::vector<BpfInstruction>> compile_seccomp(const SeccompSpec& spec) {
   return program;
 }
 
-std::string seccomp_cache_key(const SeccompSpec& spec) {
-  Sha256 hash;
-  auto add = [&](uint64_t value) { hash.update(&value, sizeof value); };
+namespace {
+
+// Every input that decides the program, as bytes: the cache's entries carry it and a hit must match it exactly, so
+// the file name only has to spread entries (a 64-bit FNV-1a), not resist collisions. No cryptographic hash means no
+// libcrypto in the process that starts containers (it would stay mapped in the long-lived supervisor).
+std::string canonical_bytes(const SeccompSpec& spec) {
+  std::string bytes;
+  auto add = [&](uint64_t value) { bytes.append(reinterpret_cast<const char*>(&value), sizeof value); };
   const scmp_version* version = seccomp_version();
   add(version ? (uint64_t{version->major} << 32 | version->minor << 16 | version->micro) : 0);
   add(spec.default_action);
@@ -81,7 +85,7 @@ std::string seccomp_cache_key(const SeccompSpec& spec) {
   add(spec.rules.size());
   for (const auto& rule : spec.rules) {
     add(rule.syscall.size());
-    hash.update(rule.syscall);
+    bytes += rule.syscall;
     add(rule.action);
     add(rule.conditions.size());
     for (const auto& condition : rule.conditions) {
@@ -91,23 +95,49 @@ std::string seccomp_cache_key(const SeccompSpec& spec) {
       add(condition.value_two);
     }
   }
-  return hash.finish_hex();
+  return bytes;
 }
 
+uint64_t fnv1a(std::string_view bytes) {
+  uint64_t hash = 1469598103934665603ULL;
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+}  // namespace
+
+std::string seccomp_cache_key(const SeccompSpec& spec) { return fmt::format("{:016x}", fnv1a(canonical_bytes(spec))); }
+
 Result<std::vector<BpfInstruction>> compile_seccomp_cached(const SeccompSpec& spec, const std::string& cache_dir) {
-  std::string path = fmt::format("{}/{}.bpf", cache_dir, seccomp_cache_key(spec));
-  if (auto cached = fs::read_file(path); cached && !cached->empty() && cached->size() % sizeof(BpfInstruction) == 0) {
-    std::vector<BpfInstruction> program(cached->size() / sizeof(BpfInstruction));
-    std::memcpy(program.data(), cached->data(), cached->size());
-    return program;
+  // An entry: [8-byte length of the canonical bytes][canonical bytes][program].
+  std::string canonical = canonical_bytes(spec);
+  std::string path = fmt::format("{}/{:016x}.bpf", cache_dir, fnv1a(canonical));
+  if (auto cached = fs::read_file(path); cached && cached->size() > sizeof(uint64_t)) {
+    uint64_t stored = 0;
+    std::memcpy(&stored, cached->data(), sizeof stored);
+    size_t header = sizeof stored + canonical.size();
+    if (stored == canonical.size() && cached->size() > header &&
+        cached->compare(sizeof stored, canonical.size(), canonical) == 0 &&
+        (cached->size() - header) % sizeof(BpfInstruction) == 0) {
+      std::vector<BpfInstruction> program((cached->size() - header) / sizeof(BpfInstruction));
+      std::memcpy(program.data(), cached->data() + header, cached->size() - header);
+      return program;
+    }
   }
   auto program = BERTH_TRY(compile_seccomp(spec));
-  // Written whole under a unique name, then renamed: a reader sees a complete program or none.
+  // Written whole under a unique name, then renamed: a reader sees a complete entry or none.
   if (fs::make_directories(cache_dir, 0700)) {
+    std::string entry;
+    uint64_t length = canonical.size();
+    entry.append(reinterpret_cast<const char*>(&length), sizeof length);
+    entry += canonical;
+    entry.append(reinterpret_cast<const char*>(program.data()), program.size() * sizeof(BpfInstruction));
     std::string temporary = fmt::format("{}.tmp-{}", path, ::getpid());
     UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-    size_t size = program.size() * sizeof(BpfInstruction);
-    if (fd && ::write(fd.get(), program.data(), size) == static_cast<ssize_t>(size)) {
+    if (fd && ::write(fd.get(), entry.data(), entry.size()) == static_cast<ssize_t>(entry.size())) {
       fd.reset();
       if (::rename(temporary.c_str(), path.c_str()) != 0) ::unlink(temporary.c_str());
     } else {
