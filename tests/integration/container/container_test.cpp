@@ -247,12 +247,21 @@ TEST_CASE("ps tells the truth after the supervisor is killed or the machine rest
   f.expect_clean();
 }
 
-TEST_CASE("a tty container gets a real terminal", "[container][tty]") {
+TEST_CASE("a tty container gets a real terminal; logs follow a running container", "[container][tty]") {
   Fixture f;
   auto run = f({"run", "--rm", "-t", "bb", "sh", "-c", "tty; stty size"});
   CHECK(run.exit_code == 0);
   CHECK(run.out.find("/dev/") != std::string::npos);
   CHECK(run.out.find("not a tty") == std::string::npos);
+  REQUIRE(f({"run", "-d", "--name", "ticker", "bb", "sh", "-c", "for i in 1 2 3; do echo tick $i; sleep 0.3; done"})
+              .exit_code == 0);
+  auto followed = f({"logs", "-f", "ticker"});  // returns when the container ends
+  CHECK(followed.exit_code == 0);
+  CHECK(followed.out == "tick 1\ntick 2\ntick 3\n");
+  REQUIRE(f({"start", "ticker"}).exit_code == 0);
+  auto exec_tty = f({"exec", "-t", "ticker", "tty"});
+  if (exec_tty.exit_code == 0) CHECK(exec_tty.out.find("/dev/pts/") != std::string::npos);
+  CHECK(f({"rm", "-f", "ticker"}).exit_code == 0);
   f.expect_clean();
 }
 
