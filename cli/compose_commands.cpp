@@ -128,13 +128,23 @@ int run_config(const ComposeOptions& compose_options, const ConfigFlags& flags) 
   compose::RenderOptions render;
   render.format = flags.format == "json" ? compose::OutputFormat::json : compose::OutputFormat::yaml;
 
-  // Without interpolation the model cannot be typed (values may be "${PORT}"): print the merged tree.
-  if (flags.no_interpolate && !flags.services && !flags.volumes && !flags.networks && !flags.profiles &&
-      !flags.images && !flags.environment) {
+  // Without interpolation the model cannot be typed (values may be "${PORT}"): print from the merged tree.
+  if (flags.no_interpolate) {
     std::vector<std::string> warnings;
     auto model = compose::load_model(*load_options, &warnings);
     print_warnings(warnings);
     if (!model) return report_failure(model.error());
+    auto section_keys = [&](const char* section) {
+      std::vector<std::string> names;
+      if (const compose::Node* node = model->find(section))
+        for (const compose::MapEntry& entry : node->entries) names.push_back(entry.key);
+      return names;
+    };
+    if (flags.services) return write_output(flags, lines(section_keys("services")));
+    if (flags.volumes) return write_output(flags, lines(section_keys("volumes")));
+    if (flags.networks) return write_output(flags, lines(section_keys("networks")));
+    if (flags.profiles || flags.images || flags.environment)
+      return report_failure(Error("--profiles, --images and --environment need interpolation"), kExitUsage);
     render.escape_dollars = false;
     return write_output(flags, compose::render_model(*model, render));
   }
@@ -170,7 +180,6 @@ int run_config(const ComposeOptions& compose_options, const ConfigFlags& flags) 
     for (const auto& [key, value] : project.environment) variables.push_back(key + "=" + value);
     return write_output(flags, lines(variables));
   }
-  render.escape_dollars = !flags.no_interpolate;
   return write_output(flags, compose::render_project(project, render));
 }
 
