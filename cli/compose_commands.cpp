@@ -153,6 +153,7 @@ int run_config(const ComposeOptions& compose_options, const ConfigFlags& flags) 
   if (!loaded) return report_failure(loaded.error());
   print_warnings(loaded->warnings);
   const compose::Project& project = loaded->project;
+  if (flags.quiet) return 0;  // valid: nothing to print
 
   if (flags.services) return write_output(flags, lines(project.services_in_dependency_order()));
   auto keys = [](const auto& map) {
@@ -214,6 +215,7 @@ void register_compose_commands(CLI::App& app, CommandContext& context) {
   auto options = std::make_shared<ComposeOptions>();
   auto* compose_app = app.add_subcommand("compose", "Define and run multi-container applications");
   compose_app->require_subcommand(1);
+  compose_app->fallthrough();  // -f, -p, ... also after the subcommand, as docker compose's persistent flags
   compose_app->add_option("-f,--file", options->files, "Compose configuration files")->allow_extra_args(false);
   compose_app->add_option("-p,--project-name", options->project_name, "Project name");
   compose_app->add_option("--project-directory", options->project_directory,
