@@ -13,21 +13,6 @@ bool part_matches(std::string_view pattern, std::string_view part) {
 
 }  // namespace
 
-bool TreePath::matches(std::string_view pattern) const {
-  size_t index = 0;
-  size_t start = 0;
-  while (true) {
-    size_t dot = pattern.find('.', start);
-    std::string_view part = pattern.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    if (index >= parts_.size()) return false;
-    if (!part_matches(part, parts_[index])) return false;
-    ++index;
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  return index == parts_.size();
-}
-
 bool TreePath::matches(const TreePath& pattern) const {
   if (pattern.parts_.size() != parts_.size()) return false;
   for (size_t i = 0; i < parts_.size(); ++i)

@@ -1,5 +1,5 @@
 // Dotted key paths over the loader's tree, and the patterns compose-go's stages are written with
-// ("services.*.build.args"): '*' matches any one key or list item.
+// ("services.*.build.args"): '*' matches any one key or list item, "[]" any list item.
 #pragma once
 
 #include <initializer_list>
@@ -26,9 +26,7 @@ class TreePath {
   const std::vector<std::string>& parts() const { return parts_; }
   const std::string& operator[](size_t i) const { return parts_[i]; }
 
-  // `pattern` is dot-separated; '*' matches any single part.
-  bool matches(std::string_view pattern) const;
-  // Exact part-by-part equality with '*' in `pattern` matching anything.
+  // Part-by-part equality, where '*' in `pattern` matches any part and "[]" any list item.
   bool matches(const TreePath& pattern) const;
   std::string str() const;
 
