@@ -11,6 +11,7 @@
 #include "cli/command.h"
 #include "cli/format.h"
 #include "core/fs.h"
+#include "core/process.h"
 #include "core/text.h"
 #include "engine/container/engine.h"
 #include "engine/container/logs.h"
@@ -216,22 +217,6 @@ int run_or_create(CommandContext& context, const CreateFlags& flags, bool is_run
   return started->exit_code.value_or(0);
 }
 
-int parse_signal(const std::string& name) {
-  static constexpr std::pair<const char*, int> kSignals[] = {
-      {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL}, {"USR1", SIGUSR1},
-      {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"STOP", SIGSTOP}, {"CONT", SIGCONT}, {"WINCH", SIGWINCH},
-      {"ALRM", SIGALRM}, {"PIPE", SIGPIPE}, {"ABRT", SIGABRT}};
-  std::string upper;
-  for (char c : name) upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  if (text::starts_with(upper, "SIG")) upper = upper.substr(3);
-  for (auto [text, number] : kSignals)
-    if (upper == text) return number;
-  if (!upper.empty() && std::all_of(upper.begin(), upper.end(), ::isdigit)) {
-    int number = std::stoi(upper);
-    if (number > 0 && number < 65) return number;
-  }
-  return -1;
-}
 
 // `ps` row data as Docker's `ps --format json` keys.
 nlohmann::json ps_object(const ContainerRecord& record, const std::string& now) {

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <charconv>
 #include <fmt/core.h>
 
@@ -78,6 +79,24 @@ Result<int> wait_for_child(pid_t pid) {
     return sys_error(fmt::format("waitpid {}", pid));
   }
   return status;
+}
+
+int parse_signal(std::string_view name) {
+  static constexpr std::pair<std::string_view, int> kSignals[] = {
+      {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL}, {"USR1", SIGUSR1},
+      {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"STOP", SIGSTOP}, {"CONT", SIGCONT}, {"WINCH", SIGWINCH},
+      {"ALRM", SIGALRM}, {"PIPE", SIGPIPE}, {"ABRT", SIGABRT}, {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
+      {"TTOU", SIGTTOU}, {"URG", SIGURG},   {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ}, {"PWR", SIGPWR},
+      {"SYS", SIGSYS},   {"TRAP", SIGTRAP}, {"BUS", SIGBUS},   {"FPE", SIGFPE},   {"SEGV", SIGSEGV}};
+  std::string upper;
+  for (char c : name) upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  if (upper.rfind("SIG", 0) == 0) upper.erase(0, 3);
+  for (auto [text, number] : kSignals)
+    if (upper == text) return number;
+  int number = 0;
+  auto [end, error] = std::from_chars(upper.data(), upper.data() + upper.size(), number);
+  if (error == std::errc() && end == upper.data() + upper.size() && number > 0 && number < 65) return number;
+  return -1;
 }
 
 int exit_code_from_wait_status(int status) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/fd.h"
 #include "core/result.h"
@@ -33,6 +34,9 @@ Result<void> signal_pidfd(int pidfd, int signal);
 
 // Ignores EINTR. Returns the raw wait status.
 Result<int> wait_for_child(pid_t pid);
+// "TERM", "SIGTERM", "sigterm" or "15" -> 15; -1 when it names no signal.
+int parse_signal(std::string_view name);
+
 // 128+N for a signal death, the exit code otherwise (the convention of shells, Docker and runc).
 int exit_code_from_wait_status(int status);
 

@@ -179,18 +179,6 @@ Result<int> follow_attached(int sync_fd, bool tty, bool proxy_signals, UniqueFd 
   return outcome;
 }
 
-int parse_signal_name(const std::string& name) {
-  static constexpr std::pair<const char*, int> kSignals[] = {
-      {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL}, {"USR1", SIGUSR1},
-      {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"STOP", SIGSTOP}, {"CONT", SIGCONT}, {"WINCH", SIGWINCH}};
-  std::string upper;
-  for (char c : name) upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  if (text::starts_with(upper, "SIG")) upper = upper.substr(3);
-  for (auto [text, number] : kSignals)
-    if (upper == text) return number;
-  if (!upper.empty() && std::all_of(upper.begin(), upper.end(), ::isdigit)) return std::stoi(upper);
-  return SIGTERM;
-}
 
 bool is_running(const ContainerRecord& record) { return record.state.status == Status::running; }
 
@@ -339,7 +327,8 @@ Result<ContainerRecord> ContainerEngine::stop(const std::string& name_or_id, std
   ProcessIdentity init{record.state.pid, record.state.pid_start_time};
   auto pidfd = open_pidfd(init.pid);
   if (pidfd && process_is_alive(init)) {
-    int stop_signal = parse_signal_name(record.settings.stop_signal.empty() ? "SIGTERM" : record.settings.stop_signal);
+    int stop_signal = parse_signal(record.settings.stop_signal.empty() ? "SIGTERM" : record.settings.stop_signal);
+    if (stop_signal < 0) stop_signal = SIGTERM;
     (void)signal_pidfd(pidfd->get(), stop_signal);
     pollfd ready{pidfd->get(), POLLIN, 0};
     int waited = seconds < 0 ? -1 : seconds * 1000;

@@ -15,22 +15,13 @@
 #include "core/fs.h"
 #include "core/text.h"
 #include "engine/container/engine.h"
+#include "engine/container/rootfs.h"
 #include "engine/container/runtime_driver.h"
 #include "engine/spec/spec.h"
 
 namespace berth::container {
 namespace {
 
-std::string read_in_root(int root_fd, const char* path) {
-  auto fd = fs::open_in_root(root_fd, path, O_RDONLY);
-  if (!fd) return {};
-  std::string content;
-  char buffer[8192];
-  ssize_t n;
-  while ((n = ::read(fd->get(), buffer, sizeof buffer)) > 0 && content.size() < (16u << 20))
-    content.append(buffer, static_cast<size_t>(n));
-  return content;
-}
 
 void set_env(std::vector<std::string>& env, const std::string& entry) {
   auto key = entry.substr(0, entry.find('='));
@@ -119,8 +110,8 @@ Result<int> ContainerEngine::exec(const std::string& name_or_id, const ExecOptio
     // The container's root as its init sees it (the overlay may exist only in the container's mount namespace).
     UniqueFd root(::open(fmt::format("/proc/{}/root", record.state.pid).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) return sys_error(fmt::format("open the root of {}", record.name));
-    auto user = BERTH_TRY(spec::resolve_user(options.user, read_in_root(root.get(), "etc/passwd"),
-                                             read_in_root(root.get(), "etc/group")));
+    auto user = BERTH_TRY(spec::resolve_user(options.user, read_file_in_root(root.get(), "etc/passwd"),
+                                             read_file_in_root(root.get(), "etc/group")));
     process["user"] = {{"uid", user.uid}, {"gid", user.gid}, {"additionalGids", user.additional_gids}};
     if (!user.home.empty()) set_env(env, "HOME=" + user.home), process["env"] = env;
   }

@@ -20,20 +20,6 @@
 namespace berth::container {
 namespace {
 
-// Reads a file of the image (etc/passwd, etc/group) through the mounted root: a symlink in the image pointing at
-// the host's /etc/passwd resolves inside the root, never on the host. Missing is empty.
-std::string read_in_root(int root_fd, const char* path) {
-  auto fd = fs::open_in_root(root_fd, path, O_RDONLY);
-  if (!fd) return {};
-  std::string content;
-  char buffer[8192];
-  ssize_t n;
-  while ((n = ::read(fd->get(), buffer, sizeof buffer)) > 0) {
-    content.append(buffer, static_cast<size_t>(n));
-    if (content.size() > (16u << 20)) break;  // a passwd file this large is an attack, not a user list
-  }
-  return content;
-}
 
 // The capabilities this process may hand on (its bounding set), as a bit mask.
 uint64_t own_bounding_set() {
@@ -149,8 +135,8 @@ Result<std::string> prepare_bundle(const ContainerStore& store, const ContainerR
   } else {
     UniqueFd root(::open(overlay.target.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) return sys_error(fmt::format("open {}", overlay.target));
-    passwd = read_in_root(root.get(), "etc/passwd");
-    group = read_in_root(root.get(), "etc/group");
+    passwd = read_file_in_root(root.get(), "etc/passwd");
+    group = read_file_in_root(root.get(), "etc/group");
   }
   auto user = BERTH_TRY(spec::resolve_user(user_spec, passwd, group));
 

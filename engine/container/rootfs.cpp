@@ -26,6 +26,17 @@ std::string overlay_options(const OverlayPaths& paths, const std::string& base) 
   return fmt::format("lowerdir={},upperdir={},workdir={}", lower, paths.upper, paths.work);
 }
 
+std::string read_file_in_root(int root_fd, const char* path) {
+  auto fd = fs::open_in_root(root_fd, path, O_RDONLY);
+  if (!fd) return {};
+  std::string content;
+  char buffer[8192];
+  ssize_t n;
+  while ((n = ::read(fd->get(), buffer, sizeof buffer)) > 0 && content.size() < (16u << 20))
+    content.append(buffer, static_cast<size_t>(n));
+  return content;
+}
+
 std::string read_merged_file(const OverlayPaths& paths, const std::string& layers_base, const std::string& path) {
   std::vector<std::string> layers{paths.upper};
   for (auto it = paths.lower_dirs.rbegin(); it != paths.lower_dirs.rend(); ++it)

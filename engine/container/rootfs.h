@@ -18,6 +18,10 @@ struct OverlayPaths {
 // options under a page for deep images). Pure.
 std::string overlay_options(const OverlayPaths& paths, const std::string& base);
 
+// Reads a file through a root fd (RESOLVE_IN_ROOT: a link in the image never leads to the host's file). Missing or
+// unreadable is empty; at most 16 MiB (a larger /etc/passwd is an attack, not a user list).
+std::string read_file_in_root(int root_fd, const char* path);
+
 // Reads a file of the container's merged view straight from its layers (upper first, then the lower dirs from
 // the top), as overlayfs would show it: a whiteout or an opaque parent directory ends the search. Paths inside each
 // layer are resolved within that layer (no link leads out of it). Empty when the file does not exist. Used to read

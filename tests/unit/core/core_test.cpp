@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -120,4 +121,15 @@ TEST_CASE("sha256 digests") {
   CHECK(sha256_digest("") == "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   CHECK(is_sha256_digest(sha256_digest("x")));
   CHECK_FALSE(is_sha256_digest("sha256:XYZ"));
+}
+
+TEST_CASE("signal names as docker kill and --stop-signal take them") {
+  CHECK(parse_signal("TERM") == SIGTERM);
+  CHECK(parse_signal("SIGKILL") == SIGKILL);
+  CHECK(parse_signal("sigusr1") == SIGUSR1);
+  CHECK(parse_signal("9") == 9);
+  CHECK(parse_signal("NOPE") == -1);
+  CHECK(parse_signal("0") == -1);
+  CHECK(parse_signal("99") == -1);
+  CHECK(parse_signal("") == -1);
 }
