@@ -337,6 +337,7 @@ class Canonicalizer {
       } else if (item.is_string()) {
         spec = item.text;
       } else if (item.is_mapping()) {
+        ++ports_;
         result.items.push_back(std::move(item));
         path.pop();
         continue;
@@ -356,10 +357,11 @@ class Canonicalizer {
         return error;
       }
       path.pop();
-      for (const PortSpec& port : *parsed) result.items.push_back(port_node(port, item.mark));
-      if (result.items.size() > kMaxPortsPerService)
+      ports_ += parsed->size();
+      if (ports_ > kMaxPorts)
         return located_error(item.mark, path.str(),
-                             "more than " + std::to_string(kMaxPortsPerService) + " ports after expanding ranges");
+                             "more than " + std::to_string(kMaxPorts) + " ports in the project after expanding ranges");
+      for (const PortSpec& port : *parsed) result.items.push_back(port_node(port, item.mark));
     }
     node = std::move(result);
     return {};
@@ -405,6 +407,7 @@ class Canonicalizer {
   }
 
   const CanonicalOptions& options_;
+  size_t ports_ = 0;  // port entries seen in this pass, expansions included
 };
 
 enum class Default { build_context, secret_target, port, device_request, volume_bind };

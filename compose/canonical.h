@@ -26,7 +26,8 @@ Result<void> set_default_values(Node& tree);
 // Drops empty entries where they mean nothing (`dns: ""`).
 void omit_empty(Node& tree);
 
-// Most container ports one service may publish after expanding ranges: a bound on what a file can make us hold.
-inline constexpr size_t kMaxPortsPerService = 100000;
+// Most port entries a project may hold after expanding ranges ("1-65535" is 65535 of them): a bound on what a small
+// file can make the loader hold in memory.
+inline constexpr size_t kMaxPorts = 100000;
 
 }  // namespace berth::compose

@@ -11,6 +11,8 @@ namespace berth::compose::detail {
 
 namespace {
 
+constexpr size_t kMaxExtendsCopies = 2'000'000;
+
 std::string absolute_in(const std::string& directory, const std::string& path) {
   if (is_absolute_path(path)) return clean_path(path);
   return join_path(directory, path);
@@ -238,6 +240,11 @@ Result<const Node*> Loader::extend_service(const std::string& name, ServiceTable
   service = services.find(name);  // the walk may have replaced entries of this mapping
   if (!base) return service;
 
+  // Each extending service gets its own copy of its base: bound the total, as aliases are bounded.
+  extends_copies_ += base->subtree_size();
+  if (extends_copies_ > kMaxExtendsCopies)
+    return located_error(extends_mark, path.child("extends"),
+                         "extends copies more than " + std::to_string(kMaxExtendsCopies) + " values; giving up");
   Node source = *base;
   apply_resets(source, resets, TreePath({"services", name}));
   Node merged = BERTH_TRY(merge_nodes(std::move(source), *service, TreePath({"services", "x"})));

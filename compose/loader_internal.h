@@ -98,6 +98,7 @@ class Loader {
   Mapping environment_;
   std::string home_;
   size_t files_read_ = 0;
+  size_t extends_copies_ = 0;  // values copied from extended services, bounded like the reader's aliases
   std::vector<std::string> compose_files_;
   std::map<std::string, const std::string*> display_names_;
   std::map<std::string, std::vector<Node>> parsed_main_files_;  // parsed once for the project name

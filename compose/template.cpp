@@ -7,26 +7,13 @@ namespace {
 bool is_name_start(char c) { return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
 
-// The index of the '}' closing the first '{' of `s`, counting nested braces the way compose-go does (the character
-// after each '{' is skipped); npos when unbalanced.
-size_t first_closing_brace(std::string_view s) {
-  int open = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '}') {
-      --open;
-      if (open == 0) return i;
-    }
-    if (s[i] == '{') {
-      ++open;
-      ++i;
-    }
-  }
-  return std::string_view::npos;
-}
+// Defaults and messages may hold templates themselves; this bounds how deep (each level is a recursion).
+constexpr int kMaxNesting = 64;
 
 class Substituter {
  public:
-  Substituter(const VariableLookup& lookup, Substitution& out) : lookup_(lookup), out_(out) {}
+  Substituter(const VariableLookup& lookup, Substitution& out, int depth = 0)
+      : lookup_(lookup), out_(out), depth_(depth) {}
 
   // Appends the substitution of `text` to `result`; false (with out_.error set) on the first error.
   bool run(std::string_view text, std::string& result) {
@@ -73,27 +60,37 @@ class Substituter {
       if (k < n && text[k] == ':') ++k;
       if (k >= n || (text[k] != '-' && text[k] != '+' && text[k] != '?')) return invalid(text_);
       std::string_view op = text.substr(op_start, k + 1 - op_start);
-      // The reference's pattern takes everything up to the last '}' on the line, then cuts at the brace that
-      // balances the opening one; what follows that brace is substituted on its own.
+      // The reference's pattern takes everything up to the last '}' on the line, cuts it at the brace that
+      // balances the opening one, and substitutes what follows that brace on its own: the same as going on
+      // after the balancing brace. Scanning forward to it keeps long lines of templates linear.
       size_t line_end = text.find('\n', k + 1);
-      std::string_view rest_of_line = text.substr(k + 1, line_end == std::string_view::npos ? std::string_view::npos
-                                                                                              : line_end - k - 1);
-      size_t last = rest_of_line.rfind('}');
-      if (last == std::string_view::npos) return invalid(text_);
-      size_t match_end = k + 1 + last;  // index of that '}'
-      std::string_view matched = text.substr(i, match_end - i + 1);
-      std::string_view trailing;
-      size_t close = first_closing_brace(matched);
-      if (close != std::string_view::npos) {
-        trailing = matched.substr(close + 1);
-        matched = matched.substr(0, close + 1);
+      if (line_end == std::string_view::npos) line_end = n;
+      size_t close = std::string_view::npos;
+      {
+        int open = 0;
+        for (size_t p = i; p < line_end; ++p) {
+          if (text[p] == '}' && --open == 0) {
+            close = p;
+            break;
+          }
+          if (text[p] == '{') {
+            ++open;
+            ++p;
+          }
+        }
       }
-      // matched = "${" NAME OP ARG "}"
-      std::string_view argument = matched.substr(k + 1 - i, matched.size() - (k + 1 - i) - 1);
+      size_t match_end = close;  // index of the '}' that ends the template
+      if (match_end == std::string_view::npos) {
+        // Unbalanced: the pattern still matches up to the last '}' of the line, if there is one.
+        size_t last = text.substr(k + 1, line_end - k - 1).rfind('}');
+        if (last == std::string_view::npos) return invalid(text_);
+        match_end = k + 1 + last;
+      }
+      // text[i .. match_end] = "${" NAME OP ARG "}"
+      std::string_view argument = text.substr(k + 1, match_end - k - 1);
       std::string value;
       if (!apply_operator(name, op, argument, value)) return false;
       result += value;
-      if (!run(trailing, result)) return false;
       i = match_end + 1;
     }
     return true;
@@ -117,7 +114,8 @@ class Substituter {
   }
 
   bool nested(std::string_view text, std::string& value) {
-    Substituter inner(lookup_, out_);
+    if (depth_ >= kMaxNesting) return invalid(text);
+    Substituter inner(lookup_, out_, depth_ + 1);
     inner.text_ = text;
     return inner.run(text, value);
   }
@@ -153,6 +151,7 @@ class Substituter {
 
   const VariableLookup& lookup_;
   Substitution& out_;
+  int depth_;
 };
 
 }  // namespace

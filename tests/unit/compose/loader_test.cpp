@@ -219,3 +219,34 @@ TEST_CASE("loader: ports survive extends", "[compose][loader]") {
   CHECK(port.target == 8080);
   CHECK(port.published == "8080");
 }
+
+// ---- bounds on what a small file can make the loader do ----
+
+TEST_CASE("loader: port ranges cannot expand without bound", "[compose][loader][limits]") {
+  MemoryFiles memory;
+  std::string yaml = "services:\n";
+  for (int i = 0; i < 3; ++i) yaml += "  s" + std::to_string(i) + ":\n    image: x\n    ports: ['1-65535']\n";
+  memory.files["/project/compose.yaml"] = yaml;
+  CHECK_THAT(load_error(memory_options(memory, {"compose.yaml"})), Catch::Contains("ports in the project"));
+}
+
+TEST_CASE("loader: extends cannot copy without bound", "[compose][loader][limits]") {
+  MemoryFiles memory;
+  std::string yaml = "x-big: &big [";
+  for (int i = 0; i < 20000; ++i) yaml += (i ? ",a" : "a") + std::to_string(i);
+  yaml += "]\nservices:\n  base:\n    image: x\n    security_opt: *big\n";
+  for (int i = 0; i < 200; ++i) yaml += "  s" + std::to_string(i) + ": {extends: base}\n";
+  memory.files["/project/compose.yaml"] = yaml;
+  CHECK_THAT(load_error(memory_options(memory, {"compose.yaml"})), Catch::Contains("extends copies more than"));
+}
+
+TEST_CASE("loader: include bombs stop at the file budget", "[compose][loader][limits]") {
+  MemoryFiles memory;
+  memory.files["/project/compose.yaml"] = "include: [a.yaml, a.yaml, a.yaml, a.yaml]\nservices:\n  s: {image: x}\n";
+  memory.files["/project/a.yaml"] = "include: [b.yaml, b.yaml, b.yaml, b.yaml]\n";
+  memory.files["/project/b.yaml"] = "include: [c.yaml, c.yaml, c.yaml, c.yaml]\n";
+  memory.files["/project/c.yaml"] = "include: [d.yaml, d.yaml, d.yaml, d.yaml]\n";
+  memory.files["/project/d.yaml"] = "include: [e.yaml, e.yaml, e.yaml, e.yaml]\n";
+  memory.files["/project/e.yaml"] = "services:\n  e: {image: x}\n";
+  CHECK_THAT(load_error(memory_options(memory, {"compose.yaml"})), Catch::Contains("compose files to read"));
+}

@@ -83,3 +83,18 @@ TEST_CASE("template: has_template", "[compose][template]") {
   CHECK_FALSE(has_template("a $ b"));
   CHECK_FALSE(has_template("plain"));
 }
+
+TEST_CASE("template: long lines and deep nesting stay bounded", "[compose][template][limits]") {
+  std::map<std::string, std::string> env{{"A", "a"}};
+  std::string many;
+  for (int i = 0; i < 100000; ++i) many += "${B:-x}";
+  auto wide = substitute(many, lookup_from(env));
+  REQUIRE_FALSE(wide.error);
+  CHECK(wide.value == std::string(100000, 'x'));
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) deep += "${B:-";
+  deep += "x" + std::string(100000, '}');
+  auto nested = substitute(deep, lookup_from(env));
+  REQUIRE(nested.error);
+  CHECK(nested.error->kind == TemplateError::Kind::invalid_template);
+}
