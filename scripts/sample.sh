@@ -5,6 +5,6 @@ set -eu
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release
+cmake --build --preset release --target berth berth-init
 export PATH="$PWD/build/release/cli:$PATH"
 exec sh samples/hello/run.sh

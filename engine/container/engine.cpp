@@ -259,7 +259,8 @@ Result<ContainerRecord> ContainerEngine::create(const CreateRequest& request) {
   spec::RunOptions options;
   options.entrypoint = record.settings.entrypoint;
   options.command = record.settings.command;
-  options.init = record.settings.init;
+  // What the user runs, as Docker shows it (Path/Args, ps): berth-init is added to the spec at start, not here.
+  options.init = false;
   record.resolved_args = BERTH_TRY(spec::resolve_process_args(image.config, options));
   for (const auto& ulimit : record.settings.ulimits) BERTH_TRY(spec::parse_ulimit(ulimit));
   if (!record.settings.runtime.empty() && ::access(record.settings.runtime.c_str(), X_OK) != 0)
