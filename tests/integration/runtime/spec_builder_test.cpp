@@ -45,7 +45,7 @@ TEST_CASE("a spec from the spec builder runs with Docker's confinement", "[runti
     berth::spec::SpecInputs inputs;
     inputs.rootfs = bundle + "/rootfs";
     inputs.hostname_file = root.path() + "/hostname";
-    inputs.cgroups_path = "berth/" + id;
+    inputs.cgroups_path = "/berth/" + id;  // absolute, as the engine passes it (relative paths nest under berth/)
     inputs.container_id = id;
     inputs.cpu_count = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
     utsname host{};
